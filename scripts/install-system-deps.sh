@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian 12 packages a fresh machine lacks for the tests (QEMU boots, oracles, fixtures, Chromium)
+# and for the boot loader kit (`npm run kit` copies GRUB/ISOLINUX files out of these packages).
+# Run as root. Safe to run again.
+set -euo pipefail
+packages=(
+  # boot loader kit and the signed chain for Secure Boot tests
+  grub-efi-amd64-bin grub-efi-amd64-signed shim-signed isolinux syslinux-common
+  # QEMU and firmware
+  qemu-system-x86 ovmf
+  # oracles
+  xorriso libarchive-tools dosfstools mtools gdisk fdisk cpio genisoimage e2fsprogs exfatprogs file
+  # compressors for initramfs test segments
+  zstd xz-utils lz4
+  # fixture releases: kernel package download, busybox, real dracut, a trimmed systemd root
+  dracut-core mmdebstrap busybox-static kmod
+  # browser for the UI tests
+  chromium
+  # misc
+  curl util-linux iproute2 udev
+)
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}"
