@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ErrorInfoSchema } from './jobs';
+
+/** Whether the media can boot with UEFI Secure Boot enabled, and why. */
+export const SecureBootStatusSchema = z.object({
+  /** `off-required`: the kit's unsigned GRUB; `possible`: a signed shim chain was supplied. */
+  state: z.enum(['off-required', 'possible']),
+  /** One plain sentence for people ("Turn Secure Boot off in the firmware setup before booting."). */
+  explanation: z.string(),
+  bootChain: z
+    .object({
+      source: z.string(),
+      files: z.array(z.object({ name: z.string(), sha256: z.string(), isSigned: z.boolean() })),
+    })
+    .optional(),
+});
+export type SecureBootStatus = z.infer<typeof SecureBootStatusSchema>;
+
+export const ManifestFileSchema = z.object({
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  mode: z.string().regex(/^[0-7]{3,4}$/).optional(),
+});
+export type ManifestFile = z.infer<typeof ManifestFileSchema>;
+
+/**
+ * `/emt-media.json` on every ISO: what was built from what. Never contains a secret (no password,
+ * no private key); `inspect` reads it back and checks every hash.
+ */
+export const BuildManifestSchema = z.object({
+  schema: z.literal('emt-media/manifest@1'),
+  tool: z.object({ name: z.literal('emt-media-builder'), version: z.string() }),
+  builtAt: z.string(),
+  release: z.object({
+    id: z.string().optional(),
+    source: z.string(),
+    layout: z.enum(['bootkit', 'plain']),
+    kernel: z.object({ name: z.string(), size: z.number(), sha256: z.string() }),
+    initramfs: z.object({ name: z.string(), size: z.number(), sha256: z.string() }),
+  }),
+  mode: z.enum(['emf', 'standalone', 'none']),
+  profileDigest: z.string().optional(),
+  kernelCommandLine: z.string(),
+  bootLoader: z.object({ kit: z.string(), packages: z.array(z.object({ name: z.string(), version: z.string() })) }),
+  secureBoot: SecureBootStatusSchema,
+  overlay: z.array(z.object({ path: z.string(), kind: z.enum(['file', 'dir', 'symlink']), mode: z.string(), sha256: z.string().optional(), target: z.string().optional() })),
+  files: z.array(ManifestFileSchema),
+});
+export type BuildManifest = z.infer<typeof BuildManifestSchema>;
+
+export const FindingSchema = z.object({
+  severity: z.enum(['error', 'warning', 'info']),
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  field: z.string().optional(),
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const BuildResultSchema = z.object({
+  output: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  manifest: BuildManifestSchema,
+  findings: z.array(FindingSchema),
+  seconds: z.number(),
+});
+export type BuildResult = z.infer<typeof BuildResultSchema>;
+
+export const BuildFailureSchema = z.object({ ok: z.literal(false), error: ErrorInfoSchema });
