@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { ErrorInfoSchema, ProgressEventSchema, type ErrorInfo } from './jobs';
+
+/**
+ * The one map of everything the UI may ask of the engine and hear from it. Main registers every
+ * handler through one gate built from this map (main/gate.ts), the preload builds `window.emt` from
+ * its keys (main/preload.ts), and the Playwright bridge serves the same map over HTTP. A call that
+ * is not here does not exist for the UI.
+ *
+ * Calls are `namespace.method(...args) → Promise<result>`. A *job* is a long call (download, build,
+ * write): its first argument is a job id the UI picks, its progress arrives as `jobProgress`
+ * events tagged with that id, and `jobs.cancel(id)` aborts it (the call then rejects with
+ * E_CANCELLED). A failed call rejects with a plain `ErrorInfo` object `{code, message, hint}`:
+ * only plain data crosses Electron's context bridge intact, so it is deliberately not an Error.
+ */
+
+export interface CallSpec<A extends readonly z.ZodType[] = readonly z.ZodType[], R extends z.ZodType = z.ZodType, K extends 'call' | 'job' = 'call' | 'job'> {
+  readonly kind: K;
+  /** Schemas of the arguments after the job id (jobs) or of all arguments (calls). */
+  readonly args: A;
+  readonly result: R;
+}
+
+export function call<const A extends readonly z.ZodType[], R extends z.ZodType>(args: A, result: R): CallSpec<A, R, 'call'> {
+  return { kind: 'call', args, result };
+}
+
+export function job<const A extends readonly z.ZodType[], R extends z.ZodType>(args: A, result: R): CallSpec<A, R, 'job'> {
+  return { kind: 'job', args, result };
+}
+
+export type ContractMap = Record<string, Record<string, CallSpec>>;
+export type EventMap = Record<string, z.ZodType>;
+
+/** A job id: chosen by the UI, unique per job, safe to put in a log line. */
+export const JobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+export type JobId = z.infer<typeof JobIdSchema>;
+
+export const JobProgressSchema = z.object({ jobId: JobIdSchema, event: ProgressEventSchema });
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+/** Why a file is being picked: decides the dialog's filters and whether its text comes back. */
+export const PickPurposeSchema = z.enum(['certificate', 'config', 'profile', 'release', 'osImage', 'bootChain', 'userApps', 'output', 'report']);
+export type PickPurpose = z.infer<typeof PickPurposeSchema>;
+
+/** A file chosen in a native dialog. `text` is there for small text files (certificates, configs, profiles). */
+export const PickedFileSchema = z.object({
+  path: z.string(),
+  name: z.string(),
+  size: z.number().int().nonnegative(),
+  text: z.string().optional(),
+});
+export type PickedFile = z.infer<typeof PickedFileSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  platform: z.enum(['linux', 'win32', 'darwin', 'other']),
+  /** Where the persistent log is written ("Open logs" shows it). */
+  logFile: z.string(),
+  /** True when the shell runs in a browser through the test bridge rather than in Electron. */
+  isTestBridge: z.boolean(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+/** Only https links leave the app, and only to hosts main allows (main/external-links.ts). */
+export const ExternalUrlSchema = z.url({ protocol: /^https$/ });
+
+export const contract = {
+  app: {
+    info: call([], AppInfoSchema),
+  },
+  shell: {
+    openExternal: call([ExternalUrlSchema], z.void()),
+    openLogs: call([], z.void()),
+    showInFolder: call([z.string().min(1)], z.void()),
+  },
+  dialogs: {
+    openFile: call([PickPurposeSchema], PickedFileSchema.nullable()),
+    openFolder: call([PickPurposeSchema], z.string().nullable()),
+    saveFile: call([PickPurposeSchema, z.string().min(1)], z.string().nullable()),
+  },
+  jobs: {
+    cancel: call([JobIdSchema], z.boolean()),
+  },
+} as const satisfies ContractMap;
+
+export const events = {
+  jobProgress: JobProgressSchema,
+} as const satisfies EventMap;
+
+export type Contract = typeof contract;
+export type Events = typeof events;
+
+type InputsOf<A extends readonly z.ZodType[]> = { -readonly [K in keyof A]: z.input<A[K]> };
+export type OutputsOf<A extends readonly z.ZodType[]> = { -readonly [K in keyof A]: z.output<A[K]> };
+
+/** How the UI calls one entry: jobs take their job id first. */
+export type ClientFn<S> =
+  S extends CallSpec<infer A, infer R, infer K>
+    ? K extends 'job'
+      ? (jobId: JobId, ...args: InputsOf<A>) => Promise<z.output<R>>
+      : (...args: InputsOf<A>) => Promise<z.output<R>>
+    : never;
+
+export type EventMethodName<K extends string> = `on${Capitalize<K>}`;
+
+/** `window.emt`: every call of the contract, and `onXxx(cb) → unsubscribe` for every event. */
+export type EmtApi<C extends ContractMap = Contract, E extends EventMap = Events> = {
+  readonly [N in keyof C]: { readonly [M in keyof C[N]]: ClientFn<C[N][M]> };
+} & {
+  readonly [K in keyof E & string as EventMethodName<K>]: (listener: (payload: z.output<E[K]>) => void) => () => void;
+};
+
+/** IPC channel of a call; one prefix so that the gate and preload reject anything else. */
+export function callChannel(namespace: string, method: string): string {
+  return `emt:${namespace}.${method}`;
+}
+
+export function eventChannel(name: string): string {
+  return `emt:event:${name}`;
+}
+
+export function eventMethodName<K extends string>(name: K): EventMethodName<K> {
+  return `on${name.charAt(0).toUpperCase()}${name.slice(1)}` as EventMethodName<K>;
+}
+
+/** Every call as `[namespace, method, spec]`, in a stable order. */
+export function listCalls<C extends ContractMap>(c: C): Array<[string, string, CallSpec]> {
+  return Object.entries(c).flatMap(([ns, methods]) => Object.entries(methods).map(([m, spec]): [string, string, CallSpec] => [ns, m, spec]));
+}
+
+/** Arguments as they cross the wire: a tuple checked element by element, nothing extra allowed. */
+export function argsSchema(spec: CallSpec): z.ZodType<unknown[]> {
+  const items = spec.kind === 'job' ? [JobIdSchema, ...spec.args] : [...spec.args];
+  return items.length === 0 ? z.tuple([]) : z.tuple(items as [z.ZodType, ...z.ZodType[]]);
+}
+
+/** The answer of the gate to one call: the preload and the bridge unwrap it. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: ErrorInfo };
+
+export const CallOutcomeSchema = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ErrorInfoSchema }),
+]);
+
+/** Turn whatever a rejected call gave into ErrorInfo (the UI shows code, message and hint). */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  const parsed = ErrorInfoSchema.safeParse(e);
+  if (parsed.success) return parsed.data;
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'E_INTERNAL', message, hint: 'This is a bug in EMT Media Builder. Save the log and report it.' };
+}
