@@ -7,7 +7,7 @@ import { EmtError } from '../errors';
 
 /**
  * `kit.json`: what a boot loader kit folder holds and where each file came from. Written by
- * `npm run kit` (scripts/kit/make-kit.ts), read by locateKit and readBootChain. The same shape
+ * `npm run kit` (scripts/kit/kit-maker.ts), read by locateKit and readBootChain. The same shape
  * describes the boot loader kit (`kind: boot-kit`) and a signed boot chain (`kind: boot-chain`).
  */
 export const KIT_SCHEMA_VERSION = 1;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run kit` (see make-kit.ts). The kit maker is TypeScript because it shares the kit.json
+// `npm run kit` (see kit-maker.ts). The kit maker is TypeScript because it shares the kit.json
 // schema with the app; tsx, a dev dependency of every checkout, runs it in this process.
 let register;
 try {
@@ -9,5 +9,5 @@ try {
   process.exit(1);
 }
 register();
-const { main } = await import('./make-kit.ts');
+const { main } = await import('./kit-maker.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -85,6 +85,7 @@ export async function makeKitFolder(dir: string, kind: KitManifest['kind'], entr
     files.push({ role: entry.role, path: entry.to, size, sha256, origin: { package: entry.package, path: entry.from } });
   }
   const pkgList: KitPackage[] = [...packages.values()]
+    .filter((p) => entries.some((e) => e.package === p.name))
     .map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, source: p.source }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const next: KitManifest = { schemaVersion: KIT_SCHEMA_VERSION, kind, createdAt: new Date().toISOString(), packages: pkgList, files };
