@@ -66,6 +66,10 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 /** Only https links leave the app, and only to hosts main allows (main/external-links.ts). */
 export const ExternalUrlSchema = z.url({ protocol: /^https$/ });
 
+/** What the application menu asks the UI to show. */
+export const MenuCommandSchema = z.enum(['settings', 'inspect', 'restore', 'about']);
+export type MenuCommand = z.infer<typeof MenuCommandSchema>;
+
 export const contract = {
   app: {
     info: call([], AppInfoSchema),
@@ -87,6 +91,7 @@ export const contract = {
 
 export const events = {
   jobProgress: JobProgressSchema,
+  menuCommand: MenuCommandSchema,
 } as const satisfies EventMap;
 
 export type Contract = typeof contract;
