@@ -1,0 +1,119 @@
+// Electron main process: one secure window, the IPC gate, the desktop effects of long jobs.
+import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, powerSaveBlocker, protocol, session, shell, webContents } from 'electron';
+import { contract, events } from '../app/contract/api';
+import { APP_ENTRY, APP_SCHEME } from './app-origin';
+import { APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol';
+import { Gate } from './gate';
+import { registerGate, isTrustedAppSender } from './ipc';
+import { JobRegistry } from './job-registry';
+import { createJobEffects } from './job-effects';
+import { createFileLogger } from './log';
+import { buildMenuTemplate } from './menu';
+import { denyAllPermissions, lockDownContents } from './navigation';
+import { openExternalSafely } from './external-links';
+import { createShellHandlers } from './shell-handlers';
+import { mainWindowOptions } from './window-options';
+import { mainStrings } from './strings';
+import { platformName } from './platform-name';
+
+const DOCS_URL = 'https://github.com/open-edge-platform/edge-microvisor-toolkit';
+
+// Before ready: the sandbox for every renderer, and the app:// scheme as a secure standard origin.
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void app.whenReady().then(start);
+}
+
+function start(): void {
+  const log = createFileLogger(join(app.getPath('logs'), 'main.log'));
+  log.info('start', { version: app.getVersion(), platform: process.platform, isPackaged: app.isPackaged });
+  const rendererDir = join(__dirname, '..', 'renderer');
+  const canOpenDevTools = !app.isPackaged;
+  let win: BrowserWindow | null = null;
+
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(rendererDir, request));
+  denyAllPermissions(session.defaultSession);
+  const openLink = (url: string): void => void openExternalSafely(shell, url, log);
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents, openLink));
+
+  const jobs = new JobRegistry();
+  const effects = createJobEffects({
+    powerSaveBlocker,
+    window: () => win,
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+  });
+  const gate = new Gate(
+    contract,
+    createShellHandlers({
+      info: { name: mainStrings.appName, version: app.getVersion(), platform: platformName(process.platform), logFile: log.file, isTestBridge: false },
+      shell,
+      dialog,
+      jobs,
+      log,
+    }),
+    {
+      events,
+      isTrustedSender: isTrustedAppSender,
+      send: (channel, payload, to) => {
+        const targets = to === undefined ? BrowserWindow.getAllWindows().map((w) => w.webContents) : [webContents.fromId(Number(to))];
+        for (const t of targets) if (t && !t.isDestroyed()) t.send(channel, payload);
+      },
+      log,
+      jobs,
+      observer: effects,
+    },
+  );
+  registerGate(ipcMain, gate);
+
+  const menu = buildMenuTemplate(
+    {
+      openSettings: () => gate.emit('menuCommand', 'settings'),
+      openTool: (tool) => gate.emit('menuCommand', tool),
+      openLogs: () => void shell.openPath(log.file),
+      openDocs: () => openLink(DOCS_URL),
+      about: () => gate.emit('menuCommand', 'about'),
+    },
+    process.platform,
+    canOpenDevTools,
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
+
+  const createWindow = (): void => {
+    win = new BrowserWindow(mainWindowOptions({ preloadPath: join(__dirname, 'preload.cjs'), isDark: nativeTheme.shouldUseDarkColors, canOpenDevTools }));
+    const contents = win.webContents;
+    const senderId = String(contents.id);
+    win.once('ready-to-show', () => win?.show());
+    win.on('close', (event) => {
+      if (effects.runningWrites() === 0 || !win) return;
+      const q = mainStrings.quitWhileWriting;
+      const choice = dialog.showMessageBoxSync(win, { type: 'warning', title: q.title, message: q.message, detail: q.detail, buttons: [q.keep, q.quit], defaultId: 0, cancelId: 0 });
+      if (choice === 0) event.preventDefault();
+    });
+    win.on('closed', () => {
+      jobs.cancelAll(senderId);
+      win = null;
+    });
+    contents.on('render-process-gone', (_e, details) => log.error('renderer gone', { reason: details.reason }));
+    void win.loadURL(APP_ENTRY);
+  };
+
+  app.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
+  app.on('activate', () => {
+    if (!win) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  createWindow();
+}
