@@ -1,6 +1,6 @@
 import type { ByteSource } from '../byte-source';
 import { BLOCK, blocksFor } from './encoding';
-import { planTree, pathTableBlocks, type TreePlan } from './directory';
+import { planTree, pathTableBlocks, type DirPlan, type TreePlan } from './directory';
 import { areaLength } from './susp';
 import { walk, type DirNode, type FileNode } from './tree';
 
@@ -48,7 +48,7 @@ export interface LayoutOptions {
 
 /**
  * Give every structure its blocks: descriptors from LBA 16 (El Torito's boot record at 17), path
- * tables, directories of both trees, continuation areas, the boot catalog, then file data with the
+ * tables, directories of both trees (each followed by its continuation areas), the boot catalog, then file data with the
  * BIOS boot file first and the ESP last, then (hybrid) room for the backup GPT.
  */
 export function layoutIso(root: DirNode, o: LayoutOptions): Layout {
@@ -70,9 +70,11 @@ export function layoutIso(root: DirNode, o: LayoutOptions): Layout {
   const jolietL = joliet ? take(pathTableBlocks(joliet)) : 0;
   const jolietM = joliet ? take(pathTableBlocks(joliet)) : 0;
   for (const tree of joliet ? [primary, joliet] : [primary]) {
-    for (const d of tree.dirs) d.lba = take(d.blocks);
+    for (const d of tree.dirs) {
+      d.lba = take(d.blocks);
+      placeContinuationAreas(d, take);
+    }
   }
-  placeContinuationAreas(primary, take);
   const catalogLba = o.hasBoot ? take(1) : null;
   const metadataBlocks = next;
 
@@ -109,22 +111,24 @@ export function layoutIso(root: DirNode, o: LayoutOptions): Layout {
   };
 }
 
-/** Pack continuation areas into blocks in record order, none crossing a block boundary (SUSP §5.1). */
-function placeContinuationAreas(tree: TreePlan, take: (blocks: number) => number): void {
+/**
+ * Pack a directory's continuation areas into the blocks right after its extent, none crossing a block
+ * boundary (SUSP §5.1). Right after: libarchive reads an image front to back and only picks up a
+ * continuation area at the position it has reached when it finishes the directory.
+ */
+function placeContinuationAreas(dir: DirPlan, take: (blocks: number) => number): void {
   let lba = -1;
   let offset = BLOCK;
-  for (const d of tree.dirs) {
-    for (const r of d.records) {
-      if (!r.su) continue;
-      r.su.areas.forEach((_, i) => {
-        const len = areaLength(r.su!, i);
-        if (offset + len > BLOCK) {
-          lba = take(1);
-          offset = 0;
-        }
-        r.areaAt.push({ lba, offset });
-        offset += len;
-      });
-    }
+  for (const r of dir.records) {
+    if (!r.su) continue;
+    r.su.areas.forEach((_, i) => {
+      const len = areaLength(r.su!, i);
+      if (offset + len > BLOCK) {
+        lba = take(1);
+        offset = 0;
+      }
+      r.areaAt.push({ lba, offset });
+      offset += len;
+    });
   }
 }

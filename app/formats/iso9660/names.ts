@@ -56,8 +56,11 @@ export function primaryIds(entries: readonly NameInput[]): string[] {
   });
 }
 
-/** Joliet forbids control characters and * / : ; ? \ in identifiers. */
-const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/g;
+/** Joliet forbids control characters and * / : ; ? \ in identifiers; outside the BMP cannot be encoded. */
+function jolietChar(c: string): string {
+  const code = c.codePointAt(0)!;
+  return code < 0x20 || code > 0xffff || '*/:;?\\'.includes(c) ? '_' : c;
+}
 
 /**
  * Joliet identifiers for the entries of one directory: the real name in UCS-2 (characters outside the
@@ -67,7 +70,7 @@ const JOLIET_FORBIDDEN = /[\u0000-\u001f*/:;?\\]/g;
 export function jolietIds(entries: readonly NameInput[], dirPath: string): string[] {
   const seen = new Map<string, string>();
   return entries.map(({ name, isDir }) => {
-    let id = [...name].map((c) => (c.codePointAt(0)! > 0xffff ? '_' : c)).join('').replace(JOLIET_FORBIDDEN, '_');
+    let id = [...name].map(jolietChar).join('');
     if (id.length > MAX_JOLIET) {
       const dot = id.lastIndexOf('.');
       const ext = !isDir && dot > 0 && id.length - dot <= MAX_EXT_WHEN_LONG + 1 ? id.slice(dot) : '';
