@@ -10,7 +10,6 @@
 #
 # The EMT_* paths below exist so that the logic can be tested against a fake /sys tree.
 set -u
-set -f
 
 conf=${EMT_WORKER_CONF:-/etc/emt-media/worker-id.conf}
 net=${EMT_SYSFS_NET:-/sys/class/net}
@@ -69,8 +68,11 @@ bring_up() {
 	echo "$1" | while read -r _idx name _mac; do
 		[ -n "$name" ] || continue
 		flags=$(cat "$net/$name/flags" 2>/dev/null || echo 0x1)
-		if [ $((flags & 1)) -eq 0 ] && command -v ip >/dev/null 2>&1; then
+		[ $((flags & 1)) -eq 0 ] || continue
+		if command -v ip >/dev/null 2>&1; then
 			ip link set dev "$name" up >/dev/null || say "could not bring $name up"
+		elif command -v ifconfig >/dev/null 2>&1; then
+			ifconfig "$name" up >/dev/null || say "could not bring $name up"
 		fi
 	done
 }
@@ -123,9 +125,11 @@ choose() {
 
 original=$(cat "$cmdline")
 given=''
+set -f # split the command line into words without expanding * or ? in them
 for word in $original; do
 	case "$word" in worker_id=*) given=${word#worker_id=} ;; esac
 done
+set +f
 # Everything but worker_id, unchanged (quoted values keep their spaces).
 rest=$(printf '%s\n' "$original" | sed -e 's/^worker_id=[^ ]* *//' -e 's/ worker_id=[^ ]*//g')
 
