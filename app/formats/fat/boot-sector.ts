@@ -1,4 +1,5 @@
 import { EmtError } from '../../errors';
+import { oemText } from './short-name';
 import { MEDIA_FIXED_DISK, NUM_FATS, SECTOR, type FatGeometry, type FatType } from './geometry';
 
 /** FAT §3: the boot sector with its BIOS parameter block, and the FAT32 FSInfo sector (§5). */
@@ -123,7 +124,7 @@ export function decodeBpb(b: Buffer): Bpb {
     fatSectors,
     rootCluster: fatType === 32 ? b.readUInt32LE(44) : 0,
     volumeId: hasExt ? b.readUInt32LE(ext + 3) : 0,
-    label: hasExt ? b.toString('latin1', ext + 7, ext + 18).trimEnd() : '',
+    label: hasExt ? oemText(b.subarray(ext + 7, ext + 18)).trimEnd() : '',
     clusterCount,
     firstDataSector,
   };

@@ -1,5 +1,5 @@
 import { fromDosTime, toDosTime } from './dos-time';
-import { shortNameChecksum, shortNameText, type ShortName } from './short-name';
+import { oemText, shortNameChecksum, shortNameText, type ShortName } from './short-name';
 
 /** FAT §6: 32-byte directory entries, and the long-name (VFAT) entries that precede a short one. */
 
@@ -120,7 +120,7 @@ export function parseDirectory(buf: Buffer, isFat32: boolean): { entries: Parsed
     const set = lfn;
     lfn = null;
     if (attr & ATTR_VOLUME_ID) {
-      if (!(attr & ATTR_DIRECTORY)) label = buf.toString('latin1', at, at + 11).trimEnd();
+      if (!(attr & ATTR_DIRECTORY)) label = oemText(nameBytes).trimEnd();
       continue;
     }
     if (first === 0x2e && (nameBytes.toString('latin1') === '.          ' || nameBytes.toString('latin1') === '..         ')) continue;

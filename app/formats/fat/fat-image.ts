@@ -72,6 +72,7 @@ export function fatImage(spec: FatImageSpec): FatImage {
   const geometryFor = (bytes: number): FatGeometry | null => fatGeometry(bytes / SECTOR, { fatType: forced, minRootEntries: rootPlan.entries });
 
   let g: FatGeometry;
+  let size: number;
   if (spec.size !== undefined) {
     checkSize(spec.size);
     const found = geometryFor(spec.size);
@@ -83,10 +84,12 @@ export function fatImage(spec: FatImageSpec): FatImage {
       throw new EmtError('E_FAT_TOO_SMALL', `The files and folders need a FAT image of at least ${minimum} bytes, but the requested size is ${spec.size} bytes.`, 'Make the image or partition bigger, or put fewer files on it.', { details: { needed: minimum, requested: spec.size } });
     }
     g = found;
+    size = spec.size;
   } else {
-    g = geometryFor(smallestSize(plans, geometryFor, slackBytes(plans)))!;
+    size = smallestSize(plans, geometryFor, slackBytes(plans));
+    g = geometryFor(size)!;
   }
-  return assemble(plans, g, label, spec.volumeId, hiddenSectors);
+  return assemble(plans, g, size, label, spec.volumeId, hiddenSectors);
 }
 
 function checkLabel(label: string | undefined): string | null {
@@ -169,7 +172,8 @@ function smallestSize(plans: DirPlan[], geometryFor: (bytes: number) => FatGeome
   }
 }
 
-function assemble(plans: DirPlan[], g: FatGeometry, label: string | null, volumeId: number, hiddenSectors: number): FatImage {
+/** `size` is the image's; the volume itself may end a few sectors earlier, at a track boundary. */
+function assemble(plans: DirPlan[], g: FatGeometry, size: number, label: string | null, volumeId: number, hiddenSectors: number): FatImage {
   const cs = clusterBytes(g);
   const is32 = g.fatType === 32;
   // Allocation order: directories breadth-first (the FAT32 root gets cluster 2, as mkfs.fat does), then files.
@@ -246,7 +250,7 @@ function assemble(plans: DirPlan[], g: FatGeometry, label: string | null, volume
   }
   segments.push({ kind: 'zeros', length: (g.clusterCount - used) * cs, isUnused: true });
   const end = dataOffset + g.clusterCount * cs;
-  segments.push({ kind: 'zeros', length: g.totalSectors * SECTOR - end, isUnused: true });
+  segments.push({ kind: 'zeros', length: size - end, isUnused: true });
 
   const image = sparseImage(segments, 'FAT');
   const layout: FatLayout = {

@@ -1,10 +1,11 @@
 /**
  * The layout of a FAT volume of a given size: FAT type, cluster size, reserved sectors, FAT size,
- * root directory size. We make the choices `mkfs.fat` (dosfstools 4.x) makes, because firmware is
+ * root directory size. We make the choices `mkfs.fat` (dosfstools 4.2) makes, because firmware is
  * tested against its images (archiso warns that some firmware dislikes other geometry): FAT32 from
- * 512 MiB up, Microsoft's FAT32 cluster-size table, FAT12/16 starting at 2 KiB clusters, and the
+ * 512 MiB up, Microsoft's FAT32 cluster-size table, FAT12/16 starting at 2 KiB clusters, the
  * reserved area, FATs and root directory each rounded up to whole clusters so that clusters are
- * aligned to their own size (except on floppy-sized volumes of 4 MiB or less).
+ * aligned to their own size, and the volume trimmed to whole tracks (DOS and mtools expect it).
+ * Floppy-sized volumes (4 MiB or less) are not aligned.
  */
 
 export type FatType = 12 | 16 | 32;
@@ -14,10 +15,11 @@ export const NUM_FATS = 2;
 export const MEDIA_FIXED_DISK = 0xf8;
 export const FAT32_THRESHOLD = 512 * 1024 * 1024;
 
-// FAT §3.5: the type is decided by the count of clusters; these are the bounds we build within.
-// FAT12/16 stay a little below the spec's 4085/65525, as mkfs.fat does (the top entries are reserved).
-const MAX_CLUSTERS: Record<FatType, number> = { 12: 4080 - 2, 16: 65520 - 2, 32: 2 ** 28 - 16 };
-const MIN_CLUSTERS: Record<FatType, number> = { 12: 1, 16: 4085, 32: 65525 };
+// FAT §3.5 decides the type by the count of clusters. Like mkfs.fat 4.2 we keep clear of the
+// boundaries: Windows' fastfat.sys reads fewer than 4087 clusters as FAT12, and FAT32 below 65525
+// clusters would be read as FAT16 by firmware that follows the specification.
+const MAX_CLUSTERS: Record<FatType, number> = { 12: 4084, 16: 65524, 32: 0x0ffffff6 };
+const MIN_CLUSTERS: Record<FatType, number> = { 12: 1, 16: 4087, 32: 65525 };
 
 export interface FatGeometry {
   fatType: FatType;
@@ -40,16 +42,21 @@ export interface GeometryOptions {
   minRootEntries?: number;
 }
 
-/** The geometry of a volume of `totalSectors` 512-byte sectors, or null if no valid one exists. */
-export function fatGeometry(totalSectors: number, options: GeometryOptions = {}): FatGeometry | null {
-  const bytes = totalSectors * SECTOR;
+/**
+ * The geometry of a volume in a space of `sectors` 512-byte sectors, or null if no valid one
+ * exists. `totalSectors` of the result may be a little smaller (whole tracks).
+ */
+export function fatGeometry(sectors: number, options: GeometryOptions = {}): FatGeometry | null {
+  const bytes = sectors * SECTOR;
   const forced = options.fatType;
   const types: FatType[] = forced ? [forced] : bytes >= FAT32_THRESHOLD ? [32] : [12, 16];
   const is32 = types[0] === 32;
+  const { sectorsPerTrack, heads } = chs(sectors);
+  const totalSectors = Math.floor(sectors / sectorsPerTrack) * sectorsPerTrack;
   const isAligned = totalSectors > 8192;
   const align = (n: number, spc: number): number => (isAligned ? Math.ceil(n / spc) * spc : n);
 
-  let spc = is32 ? fat32ClusterSectors(bytes) : 4;
+  let spc = is32 ? fat32ClusterSectors(sectors) : 4;
   const baseReserved = is32 ? 32 : 1;
   const rootEntries = is32 ? 0 : Math.ceil(Math.max(512, options.minRootEntries ?? 0) / 16) * 16;
   const rootSectors = (rootEntries * 32) / SECTOR;
@@ -69,16 +76,17 @@ export function fatGeometry(totalSectors: number, options: GeometryOptions = {})
       fatSectors: best.fatSectors,
       rootEntries: best.type === 32 ? 0 : (root * SECTOR) / 32,
       clusterCount: best.clusters,
-      ...chs(bytes),
+      sectorsPerTrack,
+      heads,
     };
   }
   return null;
 }
 
 /** Microsoft's FAT32 cluster sizes (fatgen103 p. 20), as mkfs.fat applies them. */
-function fat32ClusterSectors(bytes: number): number {
-  const mib = Math.floor(bytes / (1024 * 1024));
-  return mib > 32 * 1024 ? 64 : mib > 16 * 1024 ? 32 : mib > 8 * 1024 ? 16 : mib > 260 ? 8 : 1;
+function fat32ClusterSectors(sectors: number): number {
+  const gib = 1024 * 1024 * 2;
+  return sectors > 32 * gib ? 64 : sectors > 16 * gib ? 32 : sectors > 8 * gib ? 16 : sectors > 260 * 2048 ? 8 : 1;
 }
 
 /**
@@ -93,16 +101,24 @@ function fit(type: FatType, sectors: number, spc: number, align: (n: number, spc
   const fatSectors = align(Math.ceil(Math.ceil(((estimate + 2) * bits) / 8) / SECTOR), spc);
   const entries = Math.floor((fatSectors * SECTOR * 8) / bits);
   let clusters = Math.floor((sectors - NUM_FATS * fatSectors) / spc);
-  // A FAT of N entries describes clusters 2..N-1. mkfs.fat lets FAT32 overshoot that by up to two
-  // clusters; we leave those sectors unused instead.
-  if (type === 32) clusters = Math.min(clusters, entries - 2);
-  if (clusters > Math.min(entries - 2, MAX_CLUSTERS[type]) || clusters < MIN_CLUSTERS[type]) return null;
+  // A FAT of N entries describes clusters 2..N-1. mkfs.fat lets the estimate overshoot that by up
+  // to two clusters; we leave those sectors unused instead.
+  clusters = Math.min(clusters, entries - 2);
+  if (clusters > MAX_CLUSTERS[type] || clusters < MIN_CLUSTERS[type]) return null;
   return { type, clusters, fatSectors };
 }
 
-/** Meaningless for LBA access but checked by some old code; mkfs.fat's defaults for fixed disks. */
-function chs(bytes: number): { sectorsPerTrack: number; heads: number } {
-  return bytes < FAT32_THRESHOLD ? { sectorsPerTrack: 32, heads: 64 } : { sectorsPerTrack: 63, heads: 255 };
+/**
+ * Cylinder/head/sector geometry: meaningless for LBA access but read by DOS and mtools. mkfs.fat's
+ * choice when the device reports none: the SD card recommendation up to 256 MiB, LBA-assist
+ * translation above.
+ */
+function chs(sectors: number): { sectorsPerTrack: number; heads: number } {
+  if (sectors <= 524288) {
+    return { sectorsPerTrack: sectors <= 4096 ? 16 : 32, heads: sectors <= 32768 ? 2 : sectors <= 65536 ? 4 : sectors <= 262144 ? 8 : 16 };
+  }
+  const heads = [16, 32, 64, 128].find((h) => sectors <= h * 63 * 1024) ?? 255;
+  return { sectorsPerTrack: 63, heads };
 }
 
 export function clusterBytes(g: FatGeometry): number {

@@ -123,12 +123,25 @@ export function shortNameChecksum(bytes: Uint8Array): number {
   return sum;
 }
 
+// Code page 850 (DOS Latin-1), bytes 0x80-0xFF: what mtools and Western-European Windows write
+// into short names. Our own images keep short names ASCII.
+const CP850_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐' +
+  '└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0';
+
+/** Short names and labels as text (code page 850). */
+export function oemText(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : CP850_HIGH[b - 0x80]!;
+  return out;
+}
+
 /** The name a short entry shows, with its case flags applied (`GRUB    CFG` + flags → `grub.cfg`). */
 export function shortNameText(bytes: Uint8Array, caseFlags: number): string {
   const raw = Buffer.from(bytes.subarray(0, 11));
   if (raw[0] === 0x05) raw[0] = 0xe5; // FAT §6.1: 0x05 stands for a leading 0xE5 (a KANJI lead byte)
-  let base = raw.toString('latin1', 0, 8).trimEnd();
-  let ext = raw.toString('latin1', 8, 11).trimEnd();
+  let base = oemText(raw.subarray(0, 8)).trimEnd();
+  let ext = oemText(raw.subarray(8, 11)).trimEnd();
   if (caseFlags & CASE_LOWER_BASE) base = base.toLowerCase();
   if (caseFlags & CASE_LOWER_EXT) ext = ext.toLowerCase();
   return ext ? `${base}.${ext}` : base;
