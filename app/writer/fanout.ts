@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { toEmtError, type EmtError } from '../errors';
+import type { Block } from '../flash/extents';
+import type { BufferPool } from './aligned';
+import type { DataReader } from './data-channel';
+import type { Device } from './device';
+
+/**
+ * One read of the source, written to several sticks. Each block is read from the data channel into
+ * a pooled aligned buffer once, hashed once, and queued on every live stick's lane (up to `depth`
+ * direct writes in flight per stick); the buffer returns to the pool when the last stick has
+ * written it. When the pool is empty, reading stops: the slowest stick sets the pace. A stick that
+ * fails drops out and the others go on. Block 0 (the first MiB) is only kept: see writeHeldBlock.
+ */
+
+export interface WriteTarget {
+  readonly dev: Device;
+  error: EmtError | null;
+  bytesWritten: number;
+  onWritten(bytes: number): void;
+}
+
+/** Direct I/O never needs more alignment than this (4Kn drives); the slack after the image's last byte is zeroed up to it. */
+const MAX_ALIGN = 4096;
+
+/** SHA-256 of the covered bytes of a block, as they sit in its buffer. */
+export function blockDigest(block: Block, buf: Buffer): Buffer {
+  const h = createHash('sha256');
+  for (const p of block.pieces) h.update(buf.subarray(p.bufOffset, p.bufOffset + p.length));
+  return h.digest();
+}
+
+export async function fillBlock(block: Block, buf: Buffer, data: DataReader, signal: AbortSignal): Promise<void> {
+  for (const p of block.pieces) {
+    await data.readInto(buf, p.bufOffset, p.length, signal);
+    const end = p.bufOffset + p.length;
+    const padded = Math.min(Math.ceil(end / MAX_ALIGN) * MAX_ALIGN, buf.length);
+    if (padded > end) buf.fill(0, end, padded);
+  }
+}
+
+async function writeBlock(t: WriteTarget, block: Block, buf: Buffer): Promise<void> {
+  for (const p of block.pieces) {
+    const length = Math.ceil(p.length / t.dev.writeAlign) * t.dev.writeAlign;
+    await t.dev.write(buf, p.bufOffset, length, p.offset);
+    t.bytesWritten += p.length;
+    t.onWritten(p.length);
+  }
+}
+
+/** Runs a stick's writes in order with at most `depth` in flight. Tasks never reject. */
+class Lane {
+  private active = 0;
+  private readonly queue: Array<() => Promise<void>> = [];
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly depth: number) {}
+
+  push(task: () => Promise<void>): void {
+    this.queue.push(task);
+    this.pump();
+  }
+
+  idle(): Promise<void> {
+    return this.active === 0 && this.queue.length === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+
+  private pump(): void {
+    while (this.active < this.depth && this.queue.length > 0) {
+      const task = this.queue.shift()!;
+      this.active++;
+      void task().finally(() => {
+        this.active--;
+        this.pump();
+        if (this.active === 0 && this.queue.length === 0) for (const w of this.waiters.splice(0)) w();
+      });
+    }
+  }
+}
+
+export interface FanOutOptions {
+  blocks: readonly Block[];
+  data: DataReader;
+  targets: readonly WriteTarget[];
+  pool: BufferPool;
+  /** Receives block 0, which is written last. */
+  held: Buffer;
+  depth: number;
+  signal: AbortSignal;
+}
+
+/** Writes every block but the first to every live target; returns each block's digest by index. */
+export async function fanOut(o: FanOutOptions): Promise<Map<number, Buffer>> {
+  const digests = new Map<number, Buffer>();
+  const lanes = o.targets.map(() => new Lane(o.depth));
+  const live = () => o.targets.filter((t) => !t.error);
+  let isComplete = true;
+  try {
+    for (const block of o.blocks) {
+      if (live().length === 0) {
+        isComplete = false;
+        break;
+      }
+      const isHeld = block.index === 0;
+      const buf = isHeld ? o.held : await o.pool.acquire(o.signal);
+      try {
+        await fillBlock(block, buf, o.data, o.signal);
+      } catch (e) {
+        if (!isHeld) o.pool.release(buf);
+        throw e;
+      }
+      digests.set(block.index, blockDigest(block, buf));
+      if (isHeld) continue;
+      let refs = live().length;
+      if (refs === 0) o.pool.release(buf);
+      o.targets.forEach((t, i) => {
+        if (t.error) return;
+        lanes[i]!.push(async () => {
+          try {
+            if (!t.error) await writeBlock(t, block, buf);
+          } catch (e) {
+            t.error ??= toEmtError(e, `Writing ${t.dev.drive.name} failed`);
+          } finally {
+            if (--refs === 0) o.pool.release(buf);
+          }
+        });
+      });
+    }
+    if (isComplete) await o.data.expectEnd();
+  } finally {
+    // Never return (or wipe, after a cancel) while writes are still in flight.
+    await Promise.all(lanes.map((l) => l.idle()));
+  }
+  return digests;
+}
+
+/**
+ * The end of a write: flush everything else to the stick, then write the first MiB and flush
+ * again. Until this moment the stick has no partition table and no boot sector (they were wiped
+ * before writing), so an interrupted write never leaves a stick that half boots.
+ */
+export async function writeHeldBlock(t: WriteTarget, block: Block | undefined, held: Buffer): Promise<void> {
+  await t.dev.sync();
+  if (block) await writeBlock(t, block, held);
+  await t.dev.sync();
+}

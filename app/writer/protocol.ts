@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from '../contract/drives';
+import { ErrorInfoSchema, ProgressEventSchema } from '../contract/jobs';
+
+/**
+ * The writer protocol: newline-delimited JSON, one object per line, over the writer's stdio (or,
+ * where an elevated process cannot inherit stdio — Windows UAC — over the socket named by
+ * `--ipc`). One job per writer process. The bytes to write never travel here: the writer connects
+ * to the data socket named in the job and reads them there (see writer-client.ts for why).
+ */
+export const PROTOCOL_VERSION = 1;
+
+const RangeSchema = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
+
+/** Where the writer fetches the source bytes: a UNIX socket path or a Windows named pipe, and a one-time token. */
+const DataChannelSchema = z.object({ socket: z.string().min(1), token: z.string().min(16) });
+
+const TargetsJobBase = {
+  targets: z.array(FlashTargetSchema).min(1),
+  size: z.number().int().nonnegative(),
+  unused: z.array(RangeSchema),
+  data: DataChannelSchema,
+  /** Paths of the source and of the cache: the writer refuses the drives holding them. */
+  sourcePaths: z.array(z.string()),
+  cachePaths: z.array(z.string()),
+  /** Loop devices and image files to accept as drives; anything else named here is refused. */
+  testTargets: z.array(z.string()),
+  acceptWarnings: z.boolean(),
+  eject: z.boolean(),
+};
+
+export const WriteJobSchema = z.object({ type: z.literal('write'), verify: z.boolean(), ...TargetsJobBase });
+export type WriteJob = z.infer<typeof WriteJobSchema>;
+
+export const VerifyJobSchema = z.object({ type: z.literal('verify'), ...TargetsJobBase });
+export type VerifyJob = z.infer<typeof VerifyJobSchema>;
+
+export const RestoreJobSchema = z.object({
+  type: z.literal('restore'),
+  target: FlashTargetSchema,
+  filesystem: RestoreFilesystemSchema,
+  label: z.string(),
+  cachePaths: z.array(z.string()),
+  testTargets: z.array(z.string()),
+  acceptWarnings: z.boolean(),
+  eject: z.boolean(),
+});
+export type RestoreJob = z.infer<typeof RestoreJobSchema>;
+
+export const RequestSchema = z.discriminatedUnion('type', [
+  WriteJobSchema,
+  VerifyJobSchema,
+  RestoreJobSchema,
+  z.object({ type: z.literal('cancel') }),
+  /** The parent's heartbeat: without one for a while the writer assumes its parent is gone. */
+  z.object({ type: z.literal('ping') }),
+]);
+export type Request = z.infer<typeof RequestSchema>;
+export type Job = WriteJob | VerifyJob | RestoreJob;
+
+export const WriterEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), version: z.literal(PROTOCOL_VERSION), pid: z.number(), isRoot: z.boolean() }),
+  z.object({ type: z.literal('heartbeat') }),
+  z.object({ type: z.literal('progress'), event: ProgressEventSchema }),
+  z.object({ type: z.literal('findings'), device: z.string(), findings: z.array(SafetyFindingSchema) }),
+  z.object({ type: z.literal('write-result'), result: WriteResultSchema }),
+  z.object({ type: z.literal('restore-result'), result: RestoreResultSchema }),
+  /** The job as a whole failed (bad request, no drive list); per-stick failures are in the result. */
+  z.object({ type: z.literal('error'), error: ErrorInfoSchema }),
+]);
+export type WriterEvent = z.infer<typeof WriterEventSchema>;
