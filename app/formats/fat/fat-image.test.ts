@@ -3,7 +3,6 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromBuffer, type ByteSource } from '../byte-source';
-import { isEmtError } from '../../errors';
 import { fatImage, type FatImageSpec } from './fat-image';
 import type { ImageFile } from './image-tree';
 import { patternBytes, sha256, tool, withTempDir, writeImage } from './image-test-support';
