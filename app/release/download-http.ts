@@ -88,7 +88,9 @@ function requestOnce(url: URL, opts: HttpRequestOptions): Promise<HttpResponse> 
       const common = { method: opts.method ?? 'GET', headers, agent: false as const };
       if (socket) {
         clearTimeout(connectTimer);
-        req = https.request(url, { ...common, createConnection: () => socket });
+        // No `agent` at all: with `agent: false` Node makes a fresh Agent that ignores createConnection
+        // and would dial the server directly, around the proxy.
+        req = https.request(url, { method: common.method, headers, createConnection: () => socket });
       } else if (proxy) {
         // RFC 9112 §3.2.2: a request to a proxy carries the absolute URI as its target.
         req = http.request({ ...common, host: proxy.hostname, port: defaultPort(proxy), path: url.href, headers: { ...headers, host: url.host, ...proxyAuth(proxy) } });

@@ -72,8 +72,10 @@ class Transfer {
     await this.openPart();
     if (this.state?.isComplete) return this.result();
     const policy = this.o.retry ?? DEFAULT_RETRY;
+    // Furthest offset reached: progress only counts past it (bytes thrown away by a restart do not).
+    let highWater = this.offset;
     for (let failures = 0; ; ) {
-      const before = this.offset;
+      const before = highWater;
       let retryAfter: number | null = null;
       try {
         const res = await this.request();
@@ -89,6 +91,7 @@ class Transfer {
         if (!isRetryable(err) && err.code !== 'E_DOWNLOAD_INCONSISTENT') throw err;
         // A connection that made progress earns a fresh set of retries: slow but moving is fine.
         failures = this.offset - before >= PROGRESS_RESETS_RETRIES ? 1 : failures + 1;
+        highWater = Math.max(highWater, this.offset);
         if (failures > policy.retries) throw err;
         const delay = backoffMs(failures, policy, retryAfter);
         this.o.onProgress?.({ phase: 'download', done: this.offset, total: this.state?.total ?? this.offset, bytesPerSecond: null, etaSeconds: null, detail: `retry ${failures}/${policy.retries} in ${Math.ceil(delay / 1000)} s: ${err.message}` });
@@ -190,7 +193,7 @@ class Transfer {
       await writing;
       const buf = batch.subarray(0, filled);
       const end = this.offset;
-      writing = this.fh.write(buf, 0, buf.length, end - buf.length).then(() => {
+      writing = writeAll(this.fh, buf, end - buf.length).then(() => {
         this.written = end;
       });
       batch = Buffer.allocUnsafe(BATCH);
@@ -282,6 +285,14 @@ class Transfer {
   async close(): Promise<void> {
     await this.syncing?.catch(() => undefined);
     await this.fh?.close().catch(() => undefined);
+  }
+}
+
+/** A write may be short (a disk filling up writes what fits, then fails): write until done. */
+async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
+    off += bytesWritten;
   }
 }
 

@@ -25,7 +25,11 @@ export type Fault =
   | { kind: 'stall'; afterBytes: number }
   /** Send the body in small pieces with a pause between them. */
   | { kind: 'trickle'; bytesPerChunk: number; intervalMs: number }
-  /** Announce this Content-Length whatever the body is, send the real body, close. */
+  /**
+   * Announce this Content-Length whatever the file is: a larger one is followed by the real body
+   * and a close (the body ends early); a smaller one by exactly that many bytes (a truncated file
+   * that looks complete).
+   */
   | { kind: 'content-length'; value: number }
   /** Answer 200 with the whole file even when a Range was asked for. */
   | { kind: 'ignore-range' }
@@ -152,7 +156,7 @@ export class FaultServer {
       const socket = res.socket!;
       const head = Object.entries({ ...headers, 'content-length': fault.value, connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
       socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${head}\r\n`);
-      void this.pump(body.body, start, end + 1, (c) => socket.write(c), () => socket.end(), { kind: 'none' });
+      void this.pump(body.body, start, Math.min(end + 1, start + fault.value), (c) => socket.write(c), () => socket.end(), { kind: 'none' });
       return;
     }
     res.writeHead(status, headers);
