@@ -10,6 +10,8 @@ packages=(
   qemu-system-x86 ovmf
   # oracles
   xorriso libarchive-tools dosfstools mtools gdisk fdisk cpio genisoimage e2fsprogs exfatprogs file
+  # profile oracles: Caddy adapts our Caddyfile; PyYAML reads config-file as EMT-S's USB script does
+  caddy python3-yaml
   # compressors for initramfs test segments
   zstd xz-utils lz4
   # fixture releases: kernel package download, busybox, real dracut, a trimmed systemd root
