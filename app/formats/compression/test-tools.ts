@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RandomAccess } from '../byte-source';
 
 /** Runs `cmd` with `args`, feeding `input` on stdin; resolves with stdout, rejects on a non-zero exit. */
 export function run(cmd: string, args: readonly string[], options: { input?: Uint8Array; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Buffer> {
@@ -55,4 +56,19 @@ export function sampleBytes(length: number, seed = 1): Buffer {
 export async function tempDir(prefix = 'emt-formats-'): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Random access to bytes in memory, counting what is read (to prove skips do not read). */
+export function bufferRandomAccess(buf: Buffer): RandomAccess & { bytesRead: number } {
+  const ra = {
+    size: buf.length,
+    bytesRead: 0,
+    async read(offset: number, length: number) {
+      if (offset < 0 || offset + length > buf.length) throw new Error(`read past the end: ${offset}+${length} of ${buf.length}`);
+      ra.bytesRead += length;
+      return Buffer.from(buf.subarray(offset, offset + length));
+    },
+    async close() {},
+  };
+  return ra;
 }
