@@ -76,7 +76,8 @@ export class ReleaseCache {
     for (const f of entry.files) {
       const s = await stat(this.filePath(entry, f)).catch(() => null);
       if (!s) return 'missing';
-      if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) health = 'changed';
+      // Within a millisecond: copying tools and some filesystems keep no finer time.
+      if (s.size !== f.size || Math.abs(s.mtimeMs - f.mtimeMs) >= 1) health = 'changed';
     }
     return health;
   }
