@@ -5,7 +5,7 @@
 set -euo pipefail
 packages=(
   # boot loader kit and the signed chain for Secure Boot tests
-  grub-efi-amd64-bin grub-efi-amd64-signed shim-signed isolinux syslinux-common
+  grub-efi-amd64-bin grub-efi-amd64-signed shim-signed shim-helpers-amd64-signed isolinux syslinux-common
   # QEMU and firmware
   qemu-system-x86 ovmf
   # oracles
@@ -15,11 +15,11 @@ packages=(
   # compressors for initramfs test segments
   zstd xz-utils lz4
   # fixture releases: kernel package download, busybox, real dracut, a trimmed systemd root
-  dracut-core mmdebstrap busybox-static kmod
+  dracut-core mmdebstrap busybox-static kmod systemd
   # browser for the UI tests
   chromium
   # misc
-  curl util-linux iproute2 udev
+  curl util-linux iproute2 udev procps
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
