@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorInfoSchema } from '../contract/jobs';
+import { ErrorInfoSchema } from './jobs';
 
 /**
  * Drives, the safety findings about writing to them, and the per-stick results of a write, a

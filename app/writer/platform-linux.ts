@@ -10,19 +10,16 @@ import { openDevice } from './device';
 import { MBR_TYPE, singlePartitionMbr } from './mbr';
 import type { Platform } from './platform';
 
-/** `fuser -v` lines: "  root  14845 ..c.. sleep" (pid, access flags, command). */
-export function parseFuser(stderr: string, selfPid = process.pid): string[] {
-  const out = new Set<string>();
-  for (const line of stderr.split('\n')) {
-    const m = /\s(\d+)\s+[.a-zA-Z]{4,6}\s+(\S.*?)\s*$/.exec(line);
-    if (m && Number(m[1]) !== selfPid) out.add(`${m[2]} (pid ${m[1]})`);
-  }
-  return [...out];
+/** `fuser` prints the pids on stdout (" 14845c 2210"), access letters glued on; names go to stderr. */
+export function parseFuserPids(stdout: string, selfPid = process.pid): number[] {
+  return [...new Set([...stdout.matchAll(/(\d+)[a-zA-Z]*/g)].map((m) => Number(m[1])))].filter((p) => p !== selfPid);
 }
 
-async function fuser(args: string[]): Promise<string[]> {
-  const r = await run('fuser', ['-v', ...args], { timeoutMs: 10_000 });
-  return parseFuser(r.stderr);
+/** "nautilus (pid 2210)" for every process holding the files or mounts named in `args`. */
+export async function fuser(args: string[]): Promise<string[]> {
+  const r = await run('fuser', args, { timeoutMs: 10_000 });
+  const pids = parseFuserPids(r.stdout);
+  return Promise.all(pids.map(async (pid) => `${(await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()} (pid ${pid})`));
 }
 
 async function unmount(drive: Drive): Promise<void> {
