@@ -46,7 +46,7 @@ describe('openFat reads volumes made by mkfs.fat and mcopy', () => {
         expect(v.label).toBe('TESTVOL');
         expect(v.volumeId).toBe(0x0badf00d);
         const list = await v.list();
-        const files = list.filter((e) => !e.isDirectory).map((e) => [e.path, e.size]);
+        const files = list.filter((e) => !e.isDirectory).map((e) => [e.path, e.size] as const);
         expect(new Map(files)).toEqual(new Map(Object.entries(FILES).map(([p, b]) => [`/${p}`, b.length])));
         expect(list.filter((e) => e.isDirectory).map((e) => e.path).sort()).toEqual(['/EFI', '/EFI/BOOT', '/deep', '/deep/er', '/empty-dir']);
         for (const [path, bytes] of Object.entries(FILES)) expect((await readAll(await v.file(path))).equals(bytes), path).toBe(true);

@@ -15,17 +15,24 @@ export interface ClusterRun {
 
 const CHUNK = 1 << 20;
 
-export function endOfChain(type: FatType): number {
-  return type === 12 ? 0xfff : type === 16 ? 0xffff : 0x0fffffff;
+/** The FAT flavours: FAT12/16/32, and exFAT's (32-bit entries, all 32 bits used). */
+export type FatKind = FatType | 'exfat';
+
+export function endOfChain(type: FatKind): number {
+  return type === 12 ? 0xfff : type === 16 ? 0xffff : type === 32 ? 0x0fffffff : 0xffffffff;
 }
 
-/** FAT §4.2: entry 0 holds the media byte with all other bits set; entry 1 an end-of-chain mark. */
-function reservedEntry(type: FatType, index: 0 | 1): number {
+/**
+ * FAT §4.2: entry 0 holds the media byte with all other bits set; entry 1 an end-of-chain mark.
+ * exFAT §4.1 keeps the same two entries (F8 FF FF FF, FF FF FF FF).
+ */
+function reservedEntry(type: FatKind, index: 0 | 1): number {
+  if (type === 'exfat') return index === 0 ? 0xfffffff8 : 0xffffffff;
   return index === 0 ? endOfChain(type) & (0x0fffff00 | MEDIA_FIXED_DISK) : endOfChain(type);
 }
 
 /** Yields exactly `fatBytes` bytes: one copy of the FAT. `runs` must be sorted and disjoint. */
-export function* renderFat(type: FatType, runs: readonly ClusterRun[], fatBytes: number): Generator<Buffer> {
+export function* renderFat(type: FatKind, runs: readonly ClusterRun[], fatBytes: number): Generator<Buffer> {
   const eoc = endOfChain(type);
   if (type === 12) {
     // FAT12 entries straddle bytes; its FAT is at most 6 KiB, so render it whole.
@@ -36,7 +43,7 @@ export function* renderFat(type: FatType, runs: readonly ClusterRun[], fatBytes:
     yield b;
     return;
   }
-  const width = type / 8;
+  const width = type === 16 ? 2 : 4;
   let next = 0;
   for (let start = 0; start < fatBytes; start += CHUNK) {
     const b = Buffer.alloc(Math.min(CHUNK, fatBytes - start));

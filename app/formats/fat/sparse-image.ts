@@ -9,10 +9,11 @@ export interface ByteRange {
 
 /**
  * A file system image as a ByteSource, plus the ranges whose content does not matter (free
- * clusters, the unused tail of the volume). `stream()` yields zeros there; a writer that already
- * knows where it writes (a partition of a stick) may skip those ranges entirely, and a verifier may
- * skip comparing them. Producing them costs nothing: they are never rendered, only counted.
- * Chunks yielded by `stream()` are read-only views; copy before modifying.
+ * clusters and the unused tail of the volume, except in its last MiB). `stream()` yields zeros
+ * there; a writer that already knows where it writes (a partition of a stick) may skip those
+ * ranges entirely, and a verifier may skip comparing them. Producing them costs nothing: they are
+ * never rendered, only counted. Chunks yielded by `stream()` are read-only views; copy before
+ * modifying.
  */
 export interface SparseImage extends ByteSource {
   /** Sorted, non-overlapping, merged. */
@@ -31,6 +32,9 @@ export type Segment =
   | { kind: 'zeros'; length: number; isUnused: boolean };
 
 const ZERO_CHUNK = 1 << 20;
+// The last MiB is always written, even where free: blkid looks for RAID and ZFS signatures near
+// the end of a partition, and a stale one there would outvote the new file system.
+const WRITTEN_TAIL = 1 << 20;
 
 export function segmentLength(s: Segment): number {
   return s.kind === 'bytes' ? s.data.length : s.length;
@@ -52,6 +56,10 @@ export function sparseImage(segments: readonly Segment[], codePrefix: string): S
     }
     size += length;
   }
+  const keepFrom = size - WRITTEN_TAIL;
+  while (unusedRanges.length > 0 && unusedRanges.at(-1)!.offset >= keepFrom) unusedRanges.pop();
+  const last = unusedRanges.at(-1);
+  if (last && last.offset + last.length > keepFrom) last.length = keepFrom - last.offset;
   return {
     size,
     unusedRanges,
