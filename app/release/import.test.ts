@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,7 +85,7 @@ afterEach(async () => {
 describe('import', () => {
   it('copies a tarball into the cache with its hash, checked, and usable offline', async () => {
     const { entry } = await importRelease({ settings: h.settings, env: h.env, path: tarball, validate: simpleValidate });
-    const sha = (await import('node:crypto')).createHash('sha256').update(await readFile(tarball)).digest('hex');
+    const sha = createHash('sha256').update(await readFile(tarball)).digest('hex');
     expect(entry).toMatchObject({ id: `import-${sha.slice(0, 12)}`, verification: 'imported', origin: { type: 'import', mode: 'copy' }, files: [{ role: 'tarball', sha256: sha }] });
     expect(entry.files[0]!.path).toBeUndefined();
     const list = await listReleases(h.settings, { env: h.env, isOffline: true });

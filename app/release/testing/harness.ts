@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BootkitRelease, CatalogRelease } from '../../contract/catalog';
@@ -7,7 +7,7 @@ import { SettingsSchema, type Settings } from '../../contract/settings';
 
 /**
  * A throw-away world for release tests: a temp folder with a cache and a config folder, settings
- * that point at a catalog file in it, and an environment without proxies.
+ * (also saved there) that point at a catalog file in it, and an environment without proxies.
  */
 export interface Harness {
   dir: string;
@@ -25,6 +25,9 @@ export async function makeHarness(patch: Partial<Settings> = {}): Promise<Harnes
   const catalogFile = join(dir, 'catalog.json');
   const settings = SettingsSchema.parse({ version: 1, catalogs: [catalogFile], ...patch });
   await writeFile(catalogFile, JSON.stringify({ schemaVersion: 1, name: 'test catalog', releases: [] }));
+  // The same settings on disk, for code that loads them itself (the CLI).
+  await mkdir(join(dir, 'config'));
+  await writeFile(join(dir, 'config', 'settings.json'), JSON.stringify(settings));
   return {
     dir,
     cacheDir,
