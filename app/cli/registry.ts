@@ -4,3 +4,4 @@ import { downloadCommand } from './download';
 import { releasesCommand } from './releases';
 
 /** Every `emt-media` command, in the order --help lists them. Each lives in its own file. */
+export const commands: Command[] = [releasesCommand, downloadCommand, cacheCommand];
