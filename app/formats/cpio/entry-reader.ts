@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { EmtError } from '../../errors';
 import type { ByteReader } from '../compression/byte-reader';
-import { CRC_MAGIC, decodeName, HEADER_SIZE, NEWC_MAGIC, ODC_MAGIC, pad4, parseHeader, PATH_MAX, TRAILER, typeOf, type CpioFileType } from './newc';
+import { decodeBytes } from '../compression/byte-text';
+import { CRC_MAGIC, HEADER_SIZE, NEWC_MAGIC, ODC_MAGIC, pad4, parseHeader, PATH_MAX, TRAILER, typeOf, type CpioFileType } from './newc';
 
 /** One member of a cpio archive, as listed. */
 export interface CpioEntry {
@@ -99,14 +100,14 @@ export async function readEntry(reader: ByteReader, place: ArchivePlace, links: 
     links.clear();
     return 'trailer';
   }
-  const decoded = decodeName(rawName);
+  const decoded = decodeBytes(rawName);
   const type = typeOf(h.mode) ?? 'unknown';
   let linkTarget: string | null = null;
   if (type === 'symlink') {
     if (h.filesize > PATH_MAX) throw fail('E_CPIO_SYMLINK_TARGET', `is a symlink whose target is ${h.filesize} bytes long`, 'The archive is damaged. Rebuild or copy it again.');
     const target = await reader.read(h.filesize);
     if (target.length < h.filesize) throw truncated();
-    linkTarget = decodeName(target).text;
+    linkTarget = decodeBytes(target).text;
   }
   let hardLinkTo: string | null = null;
   const path = normalizePath(decoded.text);
