@@ -58,7 +58,10 @@ async function describeFile(path: string, size: number): Promise<Drive> {
   };
 }
 
-async function describeLoop(device: string): Promise<Drive> {
+async function describeLoop(device: string): Promise<Drive | null> {
+  // A loop device with nothing attached is a stick that is not plugged in: size 0, and lsblk refuses it.
+  const sectors = await readFile(`/sys/class/block/${basename(device)}/size`, 'utf8').catch(() => '0');
+  if (Number(sectors.trim()) === 0) return null;
   const [node] = await lsblk([device]);
   if (!node || node.type !== 'loop') {
     throw new EmtError(
