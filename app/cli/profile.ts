@@ -5,7 +5,7 @@ import { PROFILE_SCHEMA_VERSION, type Profile } from '../contract/profile';
 import { EmtError } from '../errors';
 import { importEnvConfig } from '../profile/emf/env-config';
 import { hasErrors } from '../profile/findings';
-import { readCertificateFile, readInstallerFolder, readTextFile } from '../profile/import-files';
+import { readCertificateFile, readInstallerBundle, readTextFile } from '../profile/import-files';
 import { loadProfile, saveProfile, type LoadedProfile } from '../profile/profile-file';
 import { render, toPreview } from '../profile/render';
 import { unknownRelease } from '../profile/render-types';
@@ -25,7 +25,7 @@ const USAGE = [
   '       profile show FILE [--json]',
   '       profile import FILE [--orchestrator-ca F] [--provisioning-ca F] [--env-config F] [--caddyfile F --caddy-run F]',
   '                           [--fluent-bit F --fluentbit-run F --parsers F] [--wait-for-ip F] [--boot-statistics F]',
-  '                           [--installer DIR] [--config-file F] [--os-image F] [--user-apps DIR]',
+  '                           [--installer DIR|TARBALL] [--config-file F] [--os-image F] [--user-apps DIR]',
   '       profile render FILE --out DIR [--password-stdin | --password-env VAR | --ask-password]',
   '       profile migrate FILE',
 ].join('\n');
@@ -240,7 +240,7 @@ async function importInto(path: string, args: ParsedArgs, io: CliIo): Promise<nu
     const sa = profile.standalone;
     const installer = given('installer');
     if (installer) {
-      const bundle = await readInstallerFolder(installer);
+      const bundle = await readInstallerBundle(installer);
       sa.installer = { files: bundle.files };
       done.push(`installer: ${bundle.files.length} file(s) from ${bundle.from}${bundle.skipped.length ? ` (left out: ${bundle.skipped.join(', ')})` : ''}`);
     }

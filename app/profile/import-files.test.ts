@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCertificateFile, readInstallerFolder, readTextFile } from './import-files';
+import { readCertificateFile, readInstallerBundle, readInstallerFolder, readTextFile } from './import-files';
 import { makeCert, type TestCert } from './testing/pki';
 
 let dir: string;
@@ -54,5 +55,37 @@ describe('importing files into a profile', () => {
     expect(bundle.skipped).toEqual(['start-provision.service']);
     await expect(readInstallerFolder(join(dir, 'emt-s', 'standalone-node'))).resolves.toMatchObject({ from: scripts });
     await expect(readInstallerFolder(dir)).rejects.toMatchObject({ code: 'E_INSTALLER_NOT_FOUND' });
+  });
+
+  it('takes the installer from a tarball of an EMT-S checkout (gzip or xz), by GNU tar', async () => {
+    const root = join(dir, 'tarball-src');
+    const scripts = join(root, 'emt-s-3.1.50', 'standalone-node', 'provisioning_scripts');
+    const apps = join(root, 'emt-s-3.1.50', 'standalone-node', 'installation_scripts', 'user-apps');
+    mkdirSync(scripts, { recursive: true });
+    mkdirSync(apps, { recursive: true });
+    writeFileSync(join(scripts, 'install-os.sh'), '#!/bin/bash\necho install\n');
+    writeFileSync(join(scripts, 'os-update.sh'), '#!/bin/bash\n');
+    writeFileSync(join(scripts, 'start-provision.service'), '[Unit]\n');
+    writeFileSync(join(apps, 'values.yaml'), 'a: 1\n');
+    for (const [flag, ext] of [['-z', 'tar.gz'], ['-J', 'tar.xz']]) {
+      const archive = join(dir, `emt-s.${ext}`);
+      execFileSync('tar', ['-c', flag!, '-f', archive, '-C', root, 'emt-s-3.1.50']);
+      const bundle = await readInstallerBundle(archive);
+      expect(bundle.files).toEqual([
+        { name: 'install-os.sh', content: '#!/bin/bash\necho install\n' },
+        { name: 'os-update.sh', content: '#!/bin/bash\n' },
+      ]);
+      expect(bundle.skipped).toEqual(['start-provision.service']);
+      expect(bundle.from).toBe(`${archive}:emt-s-3.1.50/standalone-node/provisioning_scripts`);
+    }
+  });
+
+  it('refuses a tarball whose members climb out of their folder, and one without install-os.sh', async () => {
+    mkdirSync(join(dir, 'evil', 'x'), { recursive: true });
+    writeFileSync(join(dir, 'evil', 'install-os.sh'), '#!/bin/sh\n');
+    execFileSync('tar', ['-c', '-P', '-f', join(dir, 'evil.tar'), '-C', join(dir, 'evil', 'x'), '../install-os.sh']);
+    await expect(readInstallerBundle(join(dir, 'evil.tar'))).rejects.toMatchObject({ code: 'E_TAR_PATH_ESCAPE' });
+    execFileSync('tar', ['-c', '-f', join(dir, 'empty.tar'), '-C', join(dir, 'evil'), 'x']);
+    await expect(readInstallerBundle(join(dir, 'empty.tar'))).rejects.toMatchObject({ code: 'E_INSTALLER_NOT_FOUND' });
   });
 });

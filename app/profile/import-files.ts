@@ -1,8 +1,12 @@
+import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import type { Finding } from '../contract/build';
 import { PROFILE_LIMITS, type EmbeddedFile } from '../contract/profile';
 import { EmtError, toEmtError } from '../errors';
+import { decompress } from '../formats/compression/decompress';
+import { readTar } from '../formats/tar/reader';
+import { safeMemberPath } from '../formats/tar/safe-path';
 import { derToPem } from './checks/certificate';
 import { Findings } from './findings';
 import { INSTALLER_ENTRY } from './standalone/validate-standalone';
@@ -73,7 +77,7 @@ const BUNDLE_PLACES = ['', 'provisioning_scripts', join('standalone-node', 'prov
  * upstream's build copies them into /etc/scripts. The picked folder may be the scripts folder
  * itself or a checkout of the EMT-S repository.
  */
-export async function readInstallerFolder(dir: string): Promise<{ files: EmbeddedFile[]; skipped: string[]; from: string }> {
+export async function readInstallerFolder(dir: string): Promise<InstallerBundle> {
   for (const place of BUNDLE_PLACES) {
     const from = join(dir, place);
     let names: string[];
@@ -89,4 +93,58 @@ export async function readInstallerFolder(dir: string): Promise<{ files: Embedde
     return { files, skipped: names.filter((n) => !taken.includes(n)).sort(), from };
   }
   throw new EmtError('E_INSTALLER_NOT_FOUND', `${dir} does not hold ${INSTALLER_ENTRY} (looked in it and in provisioning_scripts/).`, 'Pick the provisioning_scripts folder of EMT Standalone Node.');
+}
+
+export interface InstallerBundle {
+  files: EmbeddedFile[];
+  /** Files beside install-os.sh that are not taken (units, docs, binaries). */
+  skipped: string[];
+  /** The folder (or the folder inside the archive) they came from. */
+  from: string;
+}
+
+/** The EMT-S installer from a folder or a tarball (.tar, .tar.gz, .tar.xz, .tar.zst). */
+export async function readInstallerBundle(path: string): Promise<InstallerBundle> {
+  const s = await stat(path).catch((e: unknown) => {
+    throw toEmtError(e, 'Cannot read the installer');
+  });
+  return s.isDirectory() ? readInstallerFolder(path) : readInstallerTarball(path);
+}
+
+/** What a repository tarball's scripts and YAML files may add up to before the import gives up. */
+const MAX_TARBALL_TEXT = 32 << 20;
+
+async function readInstallerTarball(path: string): Promise<InstallerBundle> {
+  const byDir = new Map<string, { names: string[]; files: EmbeddedFile[]; binary: string[] }>();
+  let kept = 0;
+  for await (const entry of readTar(decompress(createReadStream(path)))) {
+    if (entry.type !== 'file') continue;
+    const rel = safeMemberPath(entry.path);
+    const dir = posix.dirname(rel);
+    const name = posix.basename(rel);
+    const slot = byDir.get(dir) ?? { names: [], files: [], binary: [] };
+    byDir.set(dir, slot);
+    slot.names.push(name);
+    if (!/\.(sh|ya?ml)$/.test(name) || entry.size > PROFILE_LIMITS.textFileBytes) continue;
+    kept += entry.size;
+    if (kept > MAX_TARBALL_TEXT) {
+      throw new EmtError('E_INSTALLER_TOO_LARGE', `${path} holds more than ${MAX_TARBALL_TEXT >> 20} MiB of scripts and YAML files.`, 'Pack only the provisioning_scripts folder of EMT-S, or pick that folder itself.');
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of entry.body) chunks.push(c);
+    try {
+      slot.files.push({ name, content: utf8.decode(Buffer.concat(chunks)) });
+    } catch {
+      slot.binary.push(name);
+    }
+  }
+  // The shallowest folder holding install-os.sh: the scripts folder itself, or inside a checkout.
+  const found = [...byDir.entries()].filter(([, v]) => v.names.includes(INSTALLER_ENTRY)).sort(([a], [b]) => a.split('/').length - b.split('/').length)[0];
+  if (!found) {
+    throw new EmtError('E_INSTALLER_NOT_FOUND', `${path} does not hold ${INSTALLER_ENTRY}.`, 'Pick the archive (or folder) with the provisioning_scripts of EMT Standalone Node.');
+  }
+  const [dir, slot] = found;
+  const files = slot.files.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const taken = new Set(files.map((f) => f.name));
+  return { files, skipped: slot.names.filter((n) => !taken.has(n)).sort(), from: dir === '.' ? path : `${path}:${dir}` };
 }
