@@ -66,7 +66,8 @@ export function renderEmfOverlay(profile: EmfProfile, ctx: RenderContext, overla
 
   // A release that ships one of the services disabled would never start it: enable it here.
   for (const unit of EMF_UNITS) {
-    if (ctx.unit(unit)?.isEnabled === false && ctx.unit(unit)?.exists) overlay.enableUnit(unit, 'multi-user.target', `/usr/lib/systemd/system/${unit}`);
+    const state = ctx.unit(unit);
+    if (state?.exists && !state.isEnabled) overlay.enableUnit(unit, 'multi-user.target', `/usr/lib/systemd/system/${unit}`);
   }
 }
 
