@@ -32,9 +32,17 @@ export class LoopLab {
     return path;
   }
 
-  /** `losetup` over a file; `isReadOnly` gives a device the kernel refuses to write (losetup -r). */
-  attach(file: string, options: { isReadOnly?: boolean; isDirectIo?: boolean } = {}): string {
-    const args = ['--find', '--show', ...(options.isReadOnly ? ['--read-only'] : []), ...(options.isDirectIo ? ['--direct-io=on'] : []), file];
+  /** `losetup` over a file (or a range of it); `isReadOnly` gives a device the kernel refuses to write (losetup -r). */
+  attach(file: string, options: { isReadOnly?: boolean; isDirectIo?: boolean; offset?: number; sizeLimit?: number } = {}): string {
+    const args = [
+      '--find',
+      '--show',
+      ...(options.isReadOnly ? ['--read-only'] : []),
+      ...(options.isDirectIo ? ['--direct-io=on'] : []),
+      ...(options.offset !== undefined ? ['--offset', String(options.offset)] : []),
+      ...(options.sizeLimit !== undefined ? ['--sizelimit', String(options.sizeLimit)] : []),
+      file,
+    ];
     const dev = execFileSync('losetup', args, { encoding: 'utf8' }).trim();
     this.loops.push(dev);
     return dev;
