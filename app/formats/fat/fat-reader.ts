@@ -1,8 +1,8 @@
 import type { ByteSource, RandomAccess } from '../byte-source';
 import { decodeBpb, type Bpb } from './boot-sector';
 import { parseDirectory } from './dir-entry';
-import { fatEntry } from './fat-table';
-import { extentsSource, joinPath, VolumeBase, type Extent, type FsVolume, type LocatedEntry } from './volume';
+import { fat12Entry } from './fat-table';
+import { extentsSource, FatBlocks, joinPath, VolumeBase, type Extent, type FsVolume, type LocatedEntry } from './volume';
 
 /**
  * Read a FAT12/16/32 volume (ours, mkfs.fat's, Windows'): label, tree with long names, file
@@ -20,8 +20,6 @@ interface FatEntry extends LocatedEntry {
   readonly location: number; // first cluster
 }
 
-const FAT_BLOCK = 64 * 1024;
-const MAX_CACHED_BLOCKS = 64;
 const MAX_DIR_BYTES = 65536 * 32; // FAT §6.1: at most 65,536 entries per directory
 
 class FatVolume extends VolumeBase<FatEntry> {
@@ -32,7 +30,7 @@ class FatVolume extends VolumeBase<FatEntry> {
   readonly clusterSize: number;
   private readonly heap: number;
   private readonly fatStart: number;
-  private readonly fatBlocks = new Map<number, Buffer>();
+  private readonly fat: FatBlocks;
   private fat12: Buffer | undefined;
 
   constructor(ra: RandomAccess, private readonly offset: number, private readonly bpb: Bpb) {
@@ -43,6 +41,7 @@ class FatVolume extends VolumeBase<FatEntry> {
     this.clusterSize = bpb.sectorsPerCluster * bpb.bytesPerSector;
     this.heap = offset + bpb.firstDataSector * bpb.bytesPerSector;
     this.fatStart = offset + bpb.reservedSectors * bpb.bytesPerSector;
+    this.fat = new FatBlocks(ra, this.fatStart, bpb.fatSectors * bpb.bytesPerSector, bpb.fatType === 16 ? 2 : 4);
   }
 
   /** The label entry of the root wins over the BPB copy, as in Windows and Linux. */
@@ -53,21 +52,12 @@ class FatVolume extends VolumeBase<FatEntry> {
   }
 
   private async next(cluster: number): Promise<number> {
-    const type = this.bpb.fatType;
-    if (type === 12) {
+    if (this.bpb.fatType === 12) {
       this.fat12 ??= await this.ra.read(this.fatStart, this.bpb.fatSectors * this.bpb.bytesPerSector);
-      return fatEntry(12, this.fat12, cluster);
+      return fat12Entry(this.fat12, cluster);
     }
-    const width = type / 8;
-    const block = Math.floor((cluster * width) / FAT_BLOCK);
-    let buf = this.fatBlocks.get(block);
-    if (!buf) {
-      const fatBytes = this.bpb.fatSectors * this.bpb.bytesPerSector;
-      buf = await this.ra.read(this.fatStart + block * FAT_BLOCK, Math.min(FAT_BLOCK, fatBytes - block * FAT_BLOCK));
-      if (this.fatBlocks.size >= MAX_CACHED_BLOCKS) this.fatBlocks.clear();
-      this.fatBlocks.set(block, buf);
-    }
-    return fatEntry(type, buf, cluster, (block * FAT_BLOCK) / width);
+    const value = await this.fat.entry(cluster);
+    return this.bpb.fatType === 32 ? value & 0x0fffffff : value; // FAT §4: the top 4 bits are reserved
   }
 
   /** Follow a chain into extents; `maxBytes` bounds it (a file's size, a directory's limit). */

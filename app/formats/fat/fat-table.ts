@@ -79,12 +79,8 @@ function setFat12(b: Buffer, cluster: number, value: number): void {
   }
 }
 
-/** Read entry `cluster` from a buffer holding the FAT from its start (FAT12) or from entry `base`. */
-export function fatEntry(type: FatType, b: Buffer, cluster: number, base = 0): number {
-  if (type === 12) {
-    const at = Math.floor((cluster * 3) / 2);
-    const v = b.readUInt16LE(at);
-    return cluster & 1 ? v >> 4 : v & 0xfff;
-  }
-  return type === 16 ? b.readUInt16LE((cluster - base) * 2) : b.readUInt32LE((cluster - base) * 4) & 0x0fffffff;
+/** Read entry `cluster` of a FAT12 table held whole in `b`. */
+export function fat12Entry(b: Buffer, cluster: number): number {
+  const v = b.readUInt16LE(Math.floor((cluster * 3) / 2));
+  return cluster & 1 ? v >> 4 : v & 0xfff;
 }

@@ -161,3 +161,31 @@ export function extentsSource(ra: RandomAccess, heap: number, clusterSize: numbe
     },
   };
 }
+
+const FAT_BLOCK = 64 * 1024;
+const MAX_CACHED_BLOCKS = 64;
+
+/** FAT16/FAT32/exFAT table entries read on demand in 64 KiB blocks, a few MiB cached at most. */
+export class FatBlocks {
+  private readonly blocks = new Map<number, Buffer>();
+
+  constructor(
+    private readonly ra: RandomAccess,
+    private readonly start: number,
+    private readonly bytes: number,
+    private readonly width: 2 | 4,
+  ) {}
+
+  /** The raw little-endian value of entry `index`. */
+  async entry(index: number): Promise<number> {
+    const block = Math.floor((index * this.width) / FAT_BLOCK);
+    let buf = this.blocks.get(block);
+    if (!buf) {
+      buf = await this.ra.read(this.start + block * FAT_BLOCK, Math.min(FAT_BLOCK, this.bytes - block * FAT_BLOCK));
+      if (this.blocks.size >= MAX_CACHED_BLOCKS) this.blocks.clear();
+      this.blocks.set(block, buf);
+    }
+    const at = index * this.width - block * FAT_BLOCK;
+    return this.width === 2 ? buf.readUInt16LE(at) : buf.readUInt32LE(at);
+  }
+}
