@@ -130,7 +130,6 @@ describe('render: EMF mode', () => {
       '[Service]',
       'User=root',
       'Group=root',
-      'ExecStartPre=',
       'ExecReload=',
       'ExecStart=',
       'ExecStart=/etc/caddy/caddy_run.sh',
@@ -144,6 +143,7 @@ describe('render: EMF mode', () => {
     for (const unit of ['device-discovery', 'tink-worker']) {
       expect(dropIn(`${unit}.service.d/45-worker-id.conf`)).toEqual(['[Unit]', 'Requires=emt-worker-id.service', 'After=emt-worker-id.service']);
     }
+    expect(r.overlay.get('/etc/systemd/system/caddy.service.d/51-imported-caddyfile.conf')).toBeUndefined();
     // No vendor unit file is in the overlay: only drop-ins and our own unit.
     expect(r.overlay.list().filter((n) => /^\/(usr\/)?lib\/systemd/.test(n.path))).toEqual([]);
   });
@@ -193,6 +193,8 @@ describe('render: EMF mode', () => {
     expect(text(r.overlay, '/etc/caddy/caddy_run.sh')).toBe('#!/bin/sh\nexec caddy run\n');
     expect(text(r.overlay, '/etc/fluent-bit/fluent-bit.yaml')).toBe('service:\n  flush: 30\n');
     expect(text(r.overlay, '/etc/fluent-bit/parsers.conf')).toBe('[PARSER]\n    Name x\n');
+    // Its hosts come from the environment caddy_run.sh sets: the vendor's validate step must go.
+    expect(text(r.overlay, '/etc/systemd/system/caddy.service.d/51-imported-caddyfile.conf')).toMatch(/\[Service\]\nExecStartPre=\n$/);
     expect(r.overlay.get('/etc/systemd/system/emt-worker-id.service')).toBeUndefined();
     expect(r.overlay.get('/etc/ip-assignment')).toBeUndefined();
     expect(r.kernelArgs).toEqual([

@@ -36,6 +36,7 @@ export function renderEmfOverlay(profile: EmfProfile, ctx: RenderContext, overla
   if (emf.caddy.source === 'import') {
     overlay.addFile('/etc/caddy/Caddyfile', emf.caddy.caddyfile.content, 0o644);
     overlay.addFile('/etc/caddy/caddy_run.sh', emf.caddy.runScript.content, 0o755);
+    overlay.addDropIn('caddy.service', '51-imported-caddyfile.conf', template('emf/caddy-imported.conf'));
   } else {
     overlay.addFile('/etc/caddy/Caddyfile', caddyfile(profile), 0o644);
     overlay.addFile('/etc/caddy/caddy_run.sh', template('emf/caddy_run.sh'), 0o755);
