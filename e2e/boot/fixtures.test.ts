@@ -71,8 +71,8 @@ describe('the Bootkit-shaped fixture release', () => {
     expect(entries).toContain('rootfs.tar.gz');
     expect(entries.some((e) => /dracut\/hooks\/mount\/90-tmpfsroot-mount\.sh$/.test(e))).toBe(true);
     const root = listTar(f.rootfs!);
-    for (const bin of ['efibootmgr', 'gawk', 'parted']) expect(root).toContain(`./usr/bin/${bin}`);
-    for (const bin of ['lvm', 'ifconfig']) expect(root).toContain(`./usr/sbin/${bin}`);
+    for (const bin of ['efibootmgr', 'gawk']) expect(root).toContain(`./usr/bin/${bin}`);
+    for (const bin of ['parted', 'lvm', 'ifconfig']) expect(root).toContain(`./usr/sbin/${bin}`);
   });
 
   it('boots into the tmpfs root, runs the four services and the final unit, and shows an unplugged cable', async () => {
