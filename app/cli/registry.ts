@@ -1,8 +1,13 @@
+import { buildCommand } from './build';
 import { cacheCommand } from './cache';
 import type { Command } from './command';
 import { downloadCommand } from './download';
+import { drivesCommand } from './drives';
+import { flashCommand } from './flash';
 import { profileCommand } from './profile';
 import { releasesCommand } from './releases';
+import { restoreCommand } from './restore';
+import { verifyCommand } from './verify';
 
 /** Every `emt-media` command, in the order --help lists them. Each lives in its own file. */
-export const commands: Command[] = [releasesCommand, downloadCommand, cacheCommand, profileCommand];
+export const commands: Command[] = [buildCommand, releasesCommand, downloadCommand, cacheCommand, profileCommand, drivesCommand, flashCommand, verifyCommand, restoreCommand];

@@ -26,6 +26,8 @@ export interface StickJobOptions {
   cachePaths?: readonly string[];
   launch?: WriterLaunch;
   isInteractive?: boolean;
+  /** Where EMT_WRITER is looked up when `launch` is not given. */
+  env?: NodeJS.ProcessEnv;
   onProgress?: OnProgress;
   onFindings?: (device: string, findings: SafetyFinding[]) => void;
   onReady?: RunWriterJobOptions['onReady'];

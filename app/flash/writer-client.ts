@@ -33,6 +33,8 @@ export interface RunWriterJobOptions {
   launch?: WriterLaunch;
   /** A terminal is attached (CLI): pkexec/sudo may prompt there. */
   isInteractive?: boolean;
+  /** Where EMT_WRITER is looked up (the CLI passes its own environment). */
+  env?: NodeJS.ProcessEnv;
   onProgress?: (e: ProgressEvent) => void;
   onFindings?: (device: string, findings: SafetyFinding[]) => void;
   onReady?: (info: { pid: number; isRoot: boolean }) => void;
@@ -58,7 +60,7 @@ async function listen(path: string, onConnection: (s: Socket) => void): Promise<
   return server;
 }
 
-async function defaultLaunch(dir: string, ipcPath: string, isInteractive: boolean): Promise<WriterLaunch> {
+async function defaultLaunch(dir: string, ipcPath: string, isInteractive: boolean, env: NodeJS.ProcessEnv): Promise<WriterLaunch> {
   const isRoot = process.getuid?.() === 0;
   let askpass: string | undefined;
   if (process.platform === 'darwin' && !isRoot && !isInteractive) {
@@ -68,7 +70,7 @@ async function defaultLaunch(dir: string, ipcPath: string, isInteractive: boolea
     await chmod(askpass, 0o700);
   }
   const hasPkexec = process.platform === 'linux' && !isRoot && (await hasProgram('pkexec'));
-  return launchPlan(writerCommand(), { platform: process.platform, isRoot, isInteractive, hasPkexec, askpass, ipcPath });
+  return launchPlan(writerCommand(env), { platform: process.platform, isRoot, isInteractive, hasPkexec, askpass, ipcPath });
 }
 
 /** Read the writer's token line from a data connection; anything else closes it. */
@@ -145,7 +147,7 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
       );
     }
     const ipcPath = pipePath(dir, 'ipc');
-    const launch = o.launch ?? (await defaultLaunch(dir, ipcPath, o.isInteractive ?? false));
+    const launch = o.launch ?? (await defaultLaunch(dir, ipcPath, o.isInteractive ?? false, o.env ?? process.env));
     let control: Promise<Socket> | null = null;
     if (launch.ipc) {
       control = new Promise((resolve) => {

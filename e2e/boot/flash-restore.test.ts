@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WriterLaunch } from '../../app/flash/elevate';
 import { LoopLab } from '../../app/flash/testing/loops';
 import { restoreDrive } from '../../app/flash/write-targets';
+import { main } from '../../app/cli';
+import { recordingIo } from '../../app/release/testing/cli-io';
 import { bundledWriterLaunch } from '../../app/writer/bundle';
 
 // Restore on loop devices, checked by sfdisk, wipefs, fsck.fat / fsck.exfat and the label tools.
@@ -71,5 +73,16 @@ describe('restoring a stick to a normal drive', () => {
     await expect(restoreDrive({ launch, target: ro.dev, testTargets: [ro.dev] })).rejects.toMatchObject({ code: 'E_READ_ONLY' });
     const { dev } = lab.loop('label.img', 64 * MiB);
     await expect(restoreDrive({ launch, target: dev, testTargets: [dev], label: 'bad:name' })).rejects.toMatchObject({ code: 'E_BAD_LABEL' });
+  });
+
+  it('is one command: emt-media restore --target', async () => {
+    const size = 64 * MiB;
+    const { dev } = hybridLookingStick('cli.img', size);
+    const env = { ...process.env, EMT_CONFIG_DIR: join(lab.dir, 'config'), EMT_CACHE_DIR: join(lab.dir, 'cache'), EMT_TEST_TARGETS: dev, EMT_WRITER: launch.args[0]! };
+    const r = recordingIo(env, lab.dir);
+    expect(await main(['restore', '--target', dev, '--fs', 'exfat', '--label', 'FIELD'], r.io)).toBe(0);
+    expect(r.text()).toMatch(/ok {4}.* is a normal drive again: one exFAT partition "FIELD" \(63 MiB from 1\.0 MiB\)/);
+    const part = lab.attach(dev, { offset: MiB, sizeLimit: size - MiB });
+    expect(sh('exfatlabel', [part])).toContain('FIELD');
   });
 });
