@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BuildResult, Finding } from '../contract/build';
+import type { Profile } from '../contract/profile';
+import { EmtError, throwIfAborted } from '../errors';
+import type { OnProgress } from '../jobs/progress';
+import { readBootChain, type BootChain } from '../kit/boot-chain';
+import { locateKit, type BootKit } from '../kit/locate-kit';
+import { hasErrors } from '../profile/findings';
+import { render } from '../profile/render';
+import type { RenderContext, RenderResult } from '../profile/render-types';
+import type { SecretText } from '../profile/secrets';
+import { inspectRelease, type ReleaseInspection } from '../release/inspect-release';
+import { openRelease, type ReleaseFiles, type ReleaseInput } from '../release/read-release';
+import { sha256 } from './hashing';
+import { splitCmdline } from './kernel-cmdline';
+import { Overlay } from './overlay';
+import { overlayFromDirectory } from './overlay-dir';
+import { planMedia, type MediaMode, type MediaPlan } from './plan-media';
+import { writeIso } from './write-iso';
+
+export interface BuildInput {
+  release: ReleaseInput;
+  releaseId?: string;
+  profile?: Profile;
+  /** The standalone user's password, for the stick's .psswd; never stored. */
+  password?: SecretText;
+  /** Where relative paths of the profile (OS image, user apps) are relative to. */
+  profileDir?: string;
+  /** A folder mirrored into the running system (`DIR/etc/x` → `/etc/x`), on top of the profile. */
+  overlayDir?: string;
+  /** Extra kernel parameters, as typed (`"k=v k2=v2"`); they win over everything else. */
+  append?: string[];
+  bootChainDir?: string;
+  kitDir?: string;
+  /** Electron's resourcesPath in the packaged app, to find the bundled kit. */
+  resourcesPath?: string;
+  menuTitle?: string;
+  timeoutSeconds?: number;
+  /** The build date (SOURCE_DATE_EPOCH or now). */
+  date?: Date;
+}
+
+export interface PreparedBuild {
+  plan: MediaPlan;
+  release: ReleaseFiles;
+  inspection: ReleaseInspection;
+  rendered: RenderResult | null;
+  /** Remove the temporary files of the build (the unpacked release). Call when done. */
+  dispose(): Promise<void>;
+}
+
+export function buildDate(env: NodeJS.ProcessEnv = process.env): Date {
+  const epoch = env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  return new Date(Math.floor(Date.now() / 1000) * 1000);
+}
+
+/** What the profile renderer needs to know of the release, from its inspection. */
+export function renderContextOf(inspection: ReleaseInspection, releaseName: string): RenderContext {
+  const root = inspection.rootfs;
+  const binaries = new Set(root ? root.binaries : []);
+  return {
+    layout: inspection.layout,
+    releaseName,
+    hasBinary: (name) => (root ? binaries.has(name) : null),
+    unit: (name) => {
+      if (!root) return null;
+      const u = root.units.find((x) => x.name === name);
+      return u ? { exists: true, isEnabled: u.wantedBy.length > 0 && !u.isMasked } : { exists: false, isEnabled: false };
+    },
+  };
+}
+
+const TITLES: Record<MediaMode, string> = {
+  emf: 'Edge Microvisor Bootkit (EMT-Tink) - EMF onboarding',
+  standalone: 'Edge Microvisor Bootkit (EMT-Tink) - standalone installer',
+  none: 'Edge Microvisor Bootkit (EMT-Tink)',
+};
+
+/**
+ * Everything up to the bytes: read and inspect the release, render the profile, add the overlay
+ * folder, plan the ISO. Phases report progress as `read`, `inspect`.
+ */
+export async function prepareBuild(input: BuildInput, options: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<PreparedBuild> {
+  const workDir = await mkdtemp(join(tmpdir(), 'emt-build-'));
+  const dispose = () => rm(workDir, { recursive: true, force: true });
+  try {
+    const kit: BootKit = await locateKit({ setting: input.kitDir, resourcesPath: input.resourcesPath });
+    const bootChain: BootChain | null = input.bootChainDir ? await readBootChain(input.bootChainDir) : null;
+    options.onProgress?.({ phase: 'read', done: 0, total: 1, bytesPerSecond: null, etaSeconds: null });
+    const release = await openRelease(input.release, { workDir, signal: options.signal });
+    throwIfAborted(options.signal);
+    const inspection = await inspectRelease(release, { signal: options.signal, onProgress: options.onProgress });
+    const findings: Finding[] = [];
+    const overlay = new Overlay();
+    let rendered: RenderResult | null = null;
+    if (input.profile) {
+      rendered = render(input.profile, renderContextOf(inspection, release.displayName), { password: input.password, baseDir: input.profileDir });
+      findings.push(...rendered.findings);
+      if (!rendered.isRenderable || hasErrors(rendered.findings)) {
+        const first = rendered.findings.find((f) => f.severity === 'error')!;
+        throw new EmtError('E_PROFILE_INVALID', `The profile has ${rendered.findings.filter((f) => f.severity === 'error').length} error(s); the first: ${first.message}`, first.hint, { details: { findings: rendered.findings } });
+      }
+      overlay.merge(rendered.overlay);
+    }
+    if (input.overlayDir) await overlayFromDirectory(input.overlayDir, overlay);
+    const mode: MediaMode = input.profile?.mode ?? 'none';
+    const userArgs = (input.append ?? []).flatMap(splitCmdline);
+    const plan = await planMedia({
+      release,
+      inspection,
+      overlay,
+      mode,
+      releaseId: input.releaseId,
+      profileDigest: input.profile ? sha256(JSON.stringify(input.profile)) : undefined,
+      profileArgs: rendered?.kernelArgs ?? [],
+      userArgs,
+      kit,
+      bootChain,
+      date: input.date ?? buildDate(),
+      menuTitle: input.menuTitle ?? TITLES[mode],
+      timeoutSeconds: input.timeoutSeconds,
+      findings,
+    });
+    return { plan, release, inspection, rendered, dispose };
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+}
+
+/** Build an ISO file: `emt-media build … --out X.iso`. */
+export async function buildIsoFile(input: BuildInput, out: string, options: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<BuildResult> {
+  const prepared = await prepareBuild(input, options);
+  try {
+    return await writeIso(prepared.plan, out, options);
+  } finally {
+    await prepared.dispose();
+  }
+}

@@ -1,0 +1,4 @@
+import pkg from '../package.json';
+
+/** The version of EMT Media Builder, as recorded in every build manifest. */
+export const TOOL_VERSION: string = pkg.version;
