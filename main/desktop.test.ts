@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createJobEffects, type JobEffectsDeps } from './job-effects';
 import { buildMenuTemplate, type MenuItemSpec } from './menu';
 import { createFileLogger, redact } from './log';
-import { createDialogHandlers, MAX_TEXT_BYTES, type DialogLike } from './dialogs';
+import { createDialogHandlers, MAX_TEXT_BYTES, pemArmor, type DialogLike } from './dialogs';
 
 const dir = mkdtempSync(join(tmpdir(), 'emt-desktop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +84,7 @@ describe('application menu', () => {
   it('offers Open logs, settings and the tools, and runs their actions', () => {
     const actions = { openSettings: vi.fn(), openTool: vi.fn(), openLogs: vi.fn(), openDocs: vi.fn(), about: vi.fn() };
     const menu = buildMenuTemplate(actions, 'linux', false);
-    expect(labels(menu)).toEqual(expect.arrayContaining(['Open logs', 'Settings…', 'Inspect a stick or ISO…', 'Restore a stick…', 'Quit']));
+    expect(labels(menu)).toEqual(expect.arrayContaining(['Open logs', 'Settings…', 'Restore a stick…', 'Quit']));
     expect(labels(menu)).not.toContain('toggleDevTools');
     const find = (label: string) => menu.flatMap((m) => m.submenu ?? []).find((i) => i.label === label)!;
     find('Open logs').click!();
@@ -139,15 +139,24 @@ describe('dialog handlers on a fake native dialog', () => {
     expect(d.seen[0]).toMatchObject({ properties: ['openFile'], filters: expect.arrayContaining([expect.objectContaining({ extensions: expect.arrayContaining(['pem']) })]) });
   });
 
-  it('gives a binary certificate by path, refuses an oversized one, and returns null on cancel', async () => {
+  it('armours a binary (DER) certificate as PEM, refuses an oversized one, and returns null on cancel', async () => {
     const der = join(dir, 'db.der');
     writeFileSync(der, Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x00]));
-    expect(await createDialogHandlers(fakeDialog(der)).openFile({}, 'certificate')).toEqual({ path: der, name: 'db.der', size: 5 });
+    expect(await createDialogHandlers(fakeDialog(der)).openFile({}, 'certificate')).toEqual({ path: der, name: 'db.der', size: 5, text: '-----BEGIN CERTIFICATE-----\nMIL//gA=\n-----END CERTIFICATE-----\n' });
+    expect(await createDialogHandlers(fakeDialog(der)).openFile({}, 'config')).toEqual({ path: der, name: 'db.der', size: 5 });
+    expect(pemArmor(new Uint8Array(100).fill(1)).split('\n').map((l) => l.length)).toEqual([27, 64, 64, 8, 25, 0]);
     const big = join(dir, 'big.pem');
     writeFileSync(big, Buffer.alloc(MAX_TEXT_BYTES + 1, 0x41));
     await expect(createDialogHandlers(fakeDialog(big)).openFile({}, 'certificate')).rejects.toMatchObject({ code: 'E_FILE_TOO_BIG' });
     expect(await createDialogHandlers(fakeDialog(null)).openFile({}, 'certificate')).toBeNull();
     expect(await createDialogHandlers(fakeDialog(null)).saveFile({}, 'output', 'x.iso')).toBeNull();
+  });
+
+  it('writes a report only where the user chose in the save dialog', async () => {
+    const target = join(dir, 'report.json');
+    expect(await createDialogHandlers(fakeDialog(target)).saveText({}, 'report', 'r.json', '{"ok":true}')).toBe(target);
+    expect(readFileSync(target, 'utf8')).toBe('{"ok":true}');
+    expect(await createDialogHandlers(fakeDialog(null)).saveText({}, 'report', 'r.json', 'x')).toBeNull();
   });
 
   it('suggests only a file name when saving (no path from the page reaches the dialog)', async () => {

@@ -13,6 +13,8 @@ import { buildMenuTemplate } from './menu';
 import { denyAllPermissions, lockDownContents } from './navigation';
 import { openExternalSafely } from './external-links';
 import { createShellHandlers } from './shell-handlers';
+import { createEngineHandlers } from './engine-handlers';
+import { packagedWriter } from './writer-path';
 import { mainWindowOptions } from './window-options';
 import { mainStrings } from './strings';
 import { platformName } from './platform-name';
@@ -49,15 +51,21 @@ function start(): void {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
   });
-  const gate = new Gate(
-    contract,
-    createShellHandlers({
+  // The packaged writer runs on Electron's own Node through a launcher that the polkit policy names.
+  if (app.isPackaged && !process.env.EMT_WRITER) process.env.EMT_WRITER = packagedWriter(process.resourcesPath, process.platform);
+  const handlers = {
+    ...createShellHandlers({
       info: { name: mainStrings.appName, version: app.getVersion(), platform: platformName(process.platform), logFile: log.file, isTestBridge: false },
       shell,
       dialog,
       jobs,
       log,
     }),
+    ...createEngineHandlers({ env: process.env, cwd: app.getPath('home'), builds: new Map() }, app.isPackaged ? { resourcesPath: process.resourcesPath } : {}),
+  };
+  const gate = new Gate(
+    contract,
+    handlers,
     {
       events,
       isTrustedSender: isTrustedAppSender,

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { ErrorInfoSchema, ProgressEventSchema, type ErrorInfo } from './jobs';
+import { CacheEntrySchema, DownloadRequestSchema, DownloadResultSchema, ImportRequestSchema, ReleaseIdSchema, ReleaseListSchema, VerifyResultSchema } from './catalog';
+import { SettingsInfoSchema, SettingsPatchSchema } from './settings';
+import { EmbeddedFileSchema, ProfilePreviewSchema, ProfileSchema } from './profile';
+import { DriveSchema, FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from './drives';
+import { BuildResultSchema, FindingSchema } from './build';
 
 /**
  * The one map of everything the UI may ask of the engine and hear from it. Main registers every
@@ -40,7 +45,7 @@ export const JobProgressSchema = z.object({ jobId: JobIdSchema, event: ProgressE
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /** Why a file is being picked: decides the dialog's filters and whether its text comes back. */
-export const PickPurposeSchema = z.enum(['certificate', 'config', 'profile', 'release', 'osImage', 'bootChain', 'userApps', 'output', 'report']);
+export const PickPurposeSchema = z.enum(['certificate', 'config', 'installer', 'profile', 'release', 'osImage', 'bootChain', 'userApps', 'output', 'report']);
 export type PickPurpose = z.infer<typeof PickPurposeSchema>;
 
 /** A file chosen in a native dialog. `text` is there for small text files (certificates, configs, profiles). */
@@ -67,8 +72,70 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 export const ExternalUrlSchema = z.url({ protocol: /^https$/ });
 
 /** What the application menu asks the UI to show. */
-export const MenuCommandSchema = z.enum(['settings', 'inspect', 'restore', 'about']);
+export const MenuCommandSchema = z.enum(['settings', 'restore', 'about']);
 export type MenuCommand = z.infer<typeof MenuCommandSchema>;
+
+/** A drive as the drive picker shows it: with what the safety rules say about writing this image to it. */
+export const DriveListingSchema = z.object({ drive: DriveSchema, findings: z.array(SafetyFindingSchema) });
+export type DriveListing = z.infer<typeof DriveListingSchema>;
+
+/** A profile read from a file or a dropped text, with what the reader noticed. */
+export const LoadedProfileSchema = z.object({
+  profile: ProfileSchema,
+  /** The file it came from; null for a dropped or pasted text. */
+  path: z.string().nullable(),
+  format: z.enum(['yaml', 'json']),
+  /** The file was written by an older version and was upgraded on load. */
+  migratedFrom: z.number().int().nullable(),
+  findings: z.array(FindingSchema),
+});
+export type LoadedProfile = z.infer<typeof LoadedProfileSchema>;
+
+/**
+ * A profile as the form holds it while the user types: it may be incomplete (an import chosen but
+ * its file not given yet). The engine parses it itself and reports what is missing as findings on
+ * the fields, the way it reports every other problem, instead of the gate refusing the call.
+ */
+export const ProfileDraftSchema = z.unknown();
+
+export const InstallerBundleSchema = z.object({
+  files: z.array(EmbeddedFileSchema),
+  /** Files beside install-os.sh that were not taken (units, docs, binaries). */
+  skipped: z.array(z.string()),
+  from: z.string(),
+});
+export type InstallerBundle = z.infer<typeof InstallerBundleSchema>;
+
+/** What the user asked to build. The standalone password travels here only, never in the profile. */
+export const BuildRequestSchema = z.object({
+  releaseId: ReleaseIdSchema,
+  /** null: the release as published, with our boot menu only. */
+  profile: ProfileSchema.nullable(),
+  /** Where the ISO goes (a path chosen in a save dialog). */
+  output: z.string().min(1),
+  password: z.string().optional(),
+});
+export type BuildRequest = z.infer<typeof BuildRequestSchema>;
+
+/** Where the bytes of a write come from: the build of this session, or an existing image file. */
+export const WriteSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('build'), output: z.string().min(1) }),
+  z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+]);
+export type WriteSource = z.infer<typeof WriteSourceSchema>;
+
+export const WriteRequestSchema = z.object({
+  source: WriteSourceSchema,
+  targets: z.array(FlashTargetSchema).min(1),
+  verify: z.boolean(),
+  eject: z.boolean(),
+  /** The user said yes to every warning the picker showed. */
+  acceptWarnings: z.boolean(),
+});
+export type WriteRequest = z.infer<typeof WriteRequestSchema>;
+
+export const RestoreRequestSchema = z.object({ target: FlashTargetSchema, filesystem: RestoreFilesystemSchema, label: z.string().min(1).max(11), eject: z.boolean(), acceptWarnings: z.boolean() });
+export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
 
 export const contract = {
   app: {
@@ -83,9 +150,46 @@ export const contract = {
     openFile: call([PickPurposeSchema], PickedFileSchema.nullable()),
     openFolder: call([PickPurposeSchema], z.string().nullable()),
     saveFile: call([PickPurposeSchema, z.string().min(1)], z.string().nullable()),
+    /** Asks where to save, then writes `text` there: the page never names a path to write to. */
+    saveText: call([PickPurposeSchema, z.string().min(1), z.string().max(16 << 20)], z.string().nullable()),
   },
   jobs: {
     cancel: call([JobIdSchema], z.boolean()),
+  },
+  settings: {
+    get: call([], SettingsInfoSchema),
+    update: call([SettingsPatchSchema], SettingsInfoSchema),
+  },
+  releases: {
+    list: call([], ReleaseListSchema),
+    download: job([DownloadRequestSchema], DownloadResultSchema),
+    import: job([ImportRequestSchema], CacheEntrySchema),
+    verify: job([ReleaseIdSchema], VerifyResultSchema),
+  },
+  profiles: {
+    /** Findings for every field plus the plain-language summary: called as the user types. */
+    check: call([ProfileDraftSchema], ProfilePreviewSchema),
+    load: call([z.string().min(1)], LoadedProfileSchema),
+    parse: call([z.string(), z.enum(['yaml', 'json'])], LoadedProfileSchema),
+    /** The EMT-S installer scripts from a folder or a tarball the user picked. */
+    readInstaller: call([z.string().min(1)], InstallerBundleSchema),
+    /** Refuses an incomplete draft with E_PROFILE_INCOMPLETE naming the first missing field. */
+    save: call([z.string().min(1), ProfileDraftSchema], z.void()),
+  },
+  drives: {
+    /**
+     * Every drive, system drives included (the picker hides them), judged by the safety rules for
+     * what would be written: the engine knows how big that is (a standalone stick needs more than
+     * its ISO). null: judged without a size (the Restore tool).
+     */
+    list: call([WriteSourceSchema.nullable()], z.array(DriveListingSchema)),
+  },
+  build: {
+    run: job([BuildRequestSchema], BuildResultSchema),
+  },
+  flash: {
+    write: job([WriteRequestSchema], WriteResultSchema),
+    restore: job([RestoreRequestSchema], RestoreResultSchema),
   },
 } as const satisfies ContractMap;
 

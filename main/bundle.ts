@@ -1,0 +1,30 @@
+// Bundles the Electron main process and the preload into dist/main (run by `npm run build`).
+// The preload is CommonJS with everything inlined: a sandboxed preload can require only a few
+// Electron-provided modules, never a file of ours or a package.
+import { build, type BuildOptions } from 'esbuild';
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': '"production"' },
+};
+
+export async function bundleMain(outdir = 'dist/main'): Promise<void> {
+  await Promise.all([
+    // drivelist has a native part on Windows and macOS: it stays a package that electron-builder rebuilds.
+    build({ ...common, entryPoints: { main: 'main/main.ts' }, outdir, outExtension: { '.js': '.cjs' }, external: ['electron', 'drivelist'] }),
+    build({ ...common, entryPoints: { preload: 'main/preload.ts' }, outdir, outExtension: { '.js': '.cjs' }, external: ['electron'], minify: true }),
+  ]);
+}
+
+if (process.argv[1]?.endsWith('bundle.ts')) {
+  bundleMain().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,22 @@
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import type { AppState, AppStore } from './store';
+
+export const StoreContext = createContext<AppStore | null>(null);
+
+export function useAppStore(): AppStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useApp outside <StoreContext.Provider>');
+  return store;
+}
+
+/** One value of the state; the component re-renders only when that value changes. */
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(useAppStore(), selector);
+}
+
+/** A derived object or array, compared shallowly so that a new but equal result does not re-render. */
+export function useAppShallow<T>(selector: (s: AppState) => T): T {
+  return useStore(useAppStore(), useShallow(selector));
+}

@@ -1,0 +1,69 @@
+import type { WriteResult } from '../../app/contract/drives';
+import { toErrorInfo } from '../../app/contract/api';
+import { runJob } from './jobs-slice';
+import { reportFileName, writeReport } from './report';
+import { selectedTargets, writeBlock, writeSource } from './selectors';
+import type { JobState, Slice } from './store-types';
+
+export interface WriteSlice {
+  isVerifying: boolean;
+  isEjecting: boolean;
+  /** An existing image chosen to write without building (Tools, or re-writing an earlier ISO). */
+  writeSourceFile: string | null;
+  writeJob: JobState | null;
+  /** Devices of the write in progress (or the last one), in the order chosen. */
+  writeTargets: string[];
+  writeResult: WriteResult | null;
+  reportPath: string | null;
+  setVerifying(isOn: boolean): void;
+  setEjecting(isOn: boolean): void;
+  startWrite(): Promise<void>;
+  /** "Write more sticks": the same image, new sticks. */
+  writeAgain(): void;
+  /** "Make another": keep the release and profile, build again (for the next device). */
+  makeAnother(): void;
+  /** Asks where, then saves the report of this build and write. */
+  saveReport(): Promise<void>;
+}
+
+export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
+  isVerifying: true,
+  isEjecting: true,
+  writeSourceFile: null,
+  writeJob: null,
+  writeTargets: [],
+  writeResult: null,
+  reportPath: null,
+  setVerifying: (isOn) => set({ isVerifying: isOn }),
+  setEjecting: (isOn) => set({ isEjecting: isOn }),
+  startWrite: async () => {
+    const s = get();
+    if (writeBlock(s) !== null) return;
+    const source = writeSource(s);
+    if (!source) return;
+    const targets = selectedTargets(s);
+    set({ writeTargets: targets.map((t) => t.device), writeResult: null });
+    const r = await runJob(deps, (job) => set({ writeJob: job }), s.forgetProgress, (jobId) =>
+      deps.api.flash.write(jobId, { source, targets, verify: s.isVerifying, eject: s.isEjecting, acceptWarnings: s.hasAcceptedWarnings }),
+    );
+    if (r.ok) set({ writeResult: r.value, step: 'done' });
+  },
+  writeAgain: () => {
+    get().clearDriveSelection();
+    set({ writeJob: null, writeResult: null, writeTargets: [], reportPath: null, step: 'write' });
+  },
+  saveReport: async () => {
+    const s = get();
+    const now = new Date();
+    try {
+      const path = await deps.api.dialogs.saveText('report', reportFileName(s, now), `${JSON.stringify(writeReport(s, now), null, 2)}\n`);
+      if (path) set({ reportPath: path });
+    } catch (e) {
+      set({ writeJob: s.writeJob ? { ...s.writeJob, error: toErrorInfo(e) } : null });
+    }
+  },
+  makeAnother: () => {
+    get().clearDriveSelection();
+    set({ writeJob: null, writeResult: null, writeTargets: [], reportPath: null, buildJob: null, buildResult: null, buildOutput: null, password: '', step: 'customize' });
+  },
+});
