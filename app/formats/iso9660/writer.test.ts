@@ -140,6 +140,40 @@ describe('isoImage tree (checked by osirrox, isoinfo, bsdtar)', () => {
   });
 });
 
+describe('path tables', () => {
+  /** ECMA-119 §9.4: parse a path table as [parent, lba, identifier] per record. */
+  function parseTable(b: Buffer, isBigEndian: boolean): [number, number, string][] {
+    const out: [number, number, string][] = [];
+    for (let at = 0; at < b.length; ) {
+      const len = b[at]!;
+      const lba = isBigEndian ? b.readUInt32BE(at + 2) : b.readUInt32LE(at + 2);
+      const parent = isBigEndian ? b.readUInt16BE(at + 6) : b.readUInt16LE(at + 6);
+      out.push([parent, lba, b.subarray(at + 8, at + 8 + len).toString('hex')]);
+      at += 8 + len + (len % 2);
+    }
+    return out;
+  }
+
+  it('has L and M tables that agree, for both trees, and match isoinfo -p', () => {
+    const img = readFileSync(iso);
+    const descriptors = [16, 17, 18].map((lba) => img.subarray(lba * 2048, lba * 2048 + 2048));
+    const volumes = descriptors.filter((d) => d[0] === 1 || d[0] === 2);
+    expect(volumes.length).toBe(2);
+    for (const vd of volumes) {
+      const size = vd.readUInt32LE(132);
+      expect(vd.readUInt32BE(136)).toBe(size);
+      const l = parseTable(img.subarray(vd.readUInt32LE(140) * 2048, vd.readUInt32LE(140) * 2048 + size), false);
+      const m = parseTable(img.subarray(vd.readUInt32BE(148) * 2048, vd.readUInt32BE(148) * 2048 + size), true);
+      expect(m).toEqual(l);
+      expect(l[0]).toEqual([1, vd.readUInt32LE(158), '00']);
+    }
+    const pvd = img.subarray(16 * 2048, 17 * 2048);
+    const l = parseTable(img.subarray(pvd.readUInt32LE(140) * 2048, pvd.readUInt32LE(140) * 2048 + pvd.readUInt32LE(132)), false);
+    const listed = run('isoinfo', ['-p', '-i', iso]).trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/));
+    expect(listed.map((p) => [Number(p[1]), parseInt(p[2]!, 16), Buffer.from(p[3] ?? '\0', 'latin1').toString('hex')])).toEqual(l);
+  });
+});
+
 describe('isoImage determinism', () => {
   it('gives identical bytes for the same spec, and other bytes for another date', async () => {
     const a = await sha256Source((await isoImage(spec())).source);
