@@ -12,8 +12,6 @@ export const GPT_TYPE = {
   linuxFilesystem: '0FC63DAF-8483-4772-8E79-3D69D8477DE4',
 } as const;
 
-export const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
-
 const GUID_TEXT = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 
 /** Upper-case canonical text form; throws on anything that is not a GUID. */
