@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256OfFile } from '../../app/kit/kit-manifest';
 
 /**
  * Files out of Debian packages, without root: from the installed package when dpkg says it is
@@ -108,7 +109,7 @@ export async function downloadDebs(names: string[], cacheDir: string): Promise<M
   let uris = printUris(known);
   const missing = async () => {
     const m: string[] = [];
-    for (const [name, u] of uris) if (!existsSync(join(cacheDir, u.file)) || (await sha256File(join(cacheDir, u.file))) !== u.sha256) m.push(name);
+    for (const [name, u] of uris) if (!existsSync(join(cacheDir, u.file)) || (await sha256OfFile(join(cacheDir, u.file))) !== u.sha256) m.push(name);
     return m;
   };
   let todo = await missing();
@@ -199,10 +200,3 @@ export function candidateVersions(names: string[]): Map<string, string | null> {
   }
   return out;
 }
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
