@@ -122,11 +122,14 @@ describe('walkInitramfs', () => {
     const lz4 = await run('lz4', ['-l', '-c'], { input: await archiveOf('/d', 'd') });
     const afterLz4 = Buffer.concat([lz4, gz]);
     const commented = gzipWithComment(await archiveOf('/e', 'e'));
+    // An archive without its trailer (124 bytes), then 2 NULs: the next entry starts off alignment.
+    const offAfterNul = Buffer.concat([(await archiveOf('/f', 'f')).subarray(0, -124), Buffer.alloc(2), await archiveOf('/g', 'g')]);
     const codes = async (b: Buffer) => (await walkInitramfs(bufferRandomAccess(b))).segments.map((s) => s.problems.map((p) => p.code));
     expect(await codes(misaligned)).toEqual([[], [], ['E_INITRAMFS_MISALIGNED']]);
     expect(await codes(crc64)).toEqual([['E_INITRAMFS_XZ_CHECK']]);
     expect(await codes(afterLz4)).toEqual([['E_INITRAMFS_LZ4_NOT_LAST'], []]);
     expect(await codes(commented)).toEqual([['E_INITRAMFS_GZIP_HEADER']]);
+    expect(await codes(offAfterNul)).toEqual([[], ['E_INITRAMFS_MISALIGNED']]);
   });
 
   it('skips the data of uncompressed entries without reading it', async () => {

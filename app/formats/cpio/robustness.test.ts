@@ -54,6 +54,7 @@ describe('damaged and foreign input', () => {
     const noNul = Buffer.from(good);
     noNul[HEADER_SIZE + 3] = 0x41; // "etc\0" -> "etcA"
     const junk = Buffer.concat([good, Buffer.from('JUNK')]);
+    const longName = Buffer.concat([headerFor('x'.repeat(5000), 0), Buffer.alloc(5000)]);
     const gz = await run('gzip', ['-c'], { input: good });
 
     const cases: Array<[Buffer, string, number]> = [
@@ -63,6 +64,7 @@ describe('damaged and foreign input', () => {
       [Buffer.concat([good, bz]), 'E_INITRAMFS_COMPRESSION_UNSUPPORTED', good.length],
       [nonHex, 'E_CPIO_BAD_HEADER', 0],
       [noNul, 'E_CPIO_BAD_NAME', 0],
+      [longName, 'E_CPIO_BAD_NAME', 0],
       [junk, 'E_INITRAMFS_JUNK', good.length],
       [good.subarray(0, good.length - 20), 'E_CPIO_TRUNCATED', good.length - 124],
       [gz.subarray(0, gz.length - 12), 'E_GZIP_TRUNCATED', 0],

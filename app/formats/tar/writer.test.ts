@@ -19,6 +19,8 @@ const entries: TarInput[] = [
   { type: 'dir', path: '/deep' },
   ...Array.from({ length: 29 }, (_, i): TarInput => ({ type: 'dir', path: `/${'deep/'.repeat(i + 2).slice(0, -1)}` })),
   { type: 'file', path: `/${deep}`, data: Buffer.from('deep') },
+  { type: 'dir', path: `/${'p'.repeat(160)}` }, // too long for the 155-byte ustar prefix: needs pax
+  { type: 'file', path: `/${'p'.repeat(160)}/q`, data: Buffer.from('q') },
   { type: 'dir', path: '/dir' },
   { type: 'file', path: `/${longSegment}`, data: Buffer.from('long') },
   { type: 'file', path: '/etc/grüße-файл.txt', data: Buffer.from('ü'), uname: 'jürgen' },
@@ -65,6 +67,7 @@ describe('writeTar', () => {
     expect(byName.get('etc/run-again.sh')?.[3]).toBe('etc/run-again.sh link to etc/run.sh');
     expect(byName.get(deep)?.[2]).toBe('4');
     expect(byName.get(longSegment)?.[2]).toBe('4');
+    expect(byName.get(`${'p'.repeat(160)}/q`)?.[2]).toBe('1');
     expect(byName.get('etc/grüße-файл.txt')?.[1]).toBe('jürgen/0');
     expect(byName.get('etc/far')?.[3]).toBe(`etc/far -> ${longTarget}`);
     expect(rows).toHaveLength(entries.length);
