@@ -1,7 +1,10 @@
-// Bundles the Electron main process and the preload into dist/main (run by `npm run build`).
+// Bundles the Electron main process, the preload and the privileged writer into dist/main (run by
+// `npm run build`). The writer lands beside main.cjs, where app/flash/elevate.ts looks for it.
 // The preload is CommonJS with everything inlined: a sandboxed preload can require only a few
 // Electron-provided modules, never a file of ours or a package.
 import { build, type BuildOptions } from 'esbuild';
+import { join } from 'node:path';
+import { bundleWriter } from '../app/writer/bundle';
 
 const common: BuildOptions = {
   bundle: true,
@@ -19,6 +22,7 @@ export async function bundleMain(outdir = 'dist/main'): Promise<void> {
     // drivelist has a native part on Windows and macOS: it stays a package that electron-builder rebuilds.
     build({ ...common, entryPoints: { main: 'main/main.ts' }, outdir, outExtension: { '.js': '.cjs' }, external: ['electron', 'drivelist'] }),
     build({ ...common, entryPoints: { preload: 'main/preload.ts' }, outdir, outExtension: { '.js': '.cjs' }, external: ['electron'], minify: true }),
+    bundleWriter(join(outdir, 'writer.cjs')),
   ]);
 }
 

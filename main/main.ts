@@ -51,6 +51,8 @@ function start(): void {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
   });
+  // The engine reads its templates from assets/ (inside app.asar when packaged, the checkout otherwise).
+  process.env.EMT_ASSETS_DIR ??= join(app.getAppPath(), 'assets');
   // The packaged writer runs on Electron's own Node through a launcher that the polkit policy names.
   if (app.isPackaged && !process.env.EMT_WRITER) process.env.EMT_WRITER = packagedWriter(process.resourcesPath, process.platform);
   const handlers = {

@@ -10,6 +10,8 @@ packages=(
   qemu-system-x86 ovmf
   # oracles
   xorriso libarchive-tools dosfstools mtools gdisk fdisk cpio genisoimage e2fsprogs exfatprogs file
+  # the polkit policy of the Linux packages is checked against its DTD (polkitd ships the DTD)
+  libxml2-utils polkitd
   # profile oracles: Caddy adapts our Caddyfile; PyYAML reads config-file as EMT-S's USB script does
   caddy python3-yaml
   # compressors for initramfs test segments
