@@ -5,7 +5,7 @@ import { MEDIA_FIXED_DISK, NUM_FATS, SECTOR, type FatGeometry, type FatType } fr
 /** FAT §3: the boot sector with its BIOS parameter block, and the FAT32 FSInfo sector (§5). */
 
 export const NO_NAME = 'NO NAME    ';
-export const FAT32_ROOT_CLUSTER = 2;
+const FAT32_ROOT_CLUSTER = 2;
 export const FSINFO_SECTOR = 1;
 export const BACKUP_BOOT_SECTOR = 6;
 

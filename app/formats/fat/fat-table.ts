@@ -18,7 +18,7 @@ const CHUNK = 1 << 20;
 /** The FAT flavours: FAT12/16/32, and exFAT's (32-bit entries, all 32 bits used). */
 export type FatKind = FatType | 'exfat';
 
-export function endOfChain(type: FatKind): number {
+function endOfChain(type: FatKind): number {
   return type === 12 ? 0xfff : type === 16 ? 0xffff : type === 32 ? 0x0fffffff : 0xffffffff;
 }
 

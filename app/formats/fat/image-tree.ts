@@ -59,7 +59,7 @@ export interface TreeRules {
   tooLargeHint: string;
 }
 
-export const DEFAULT_MTIME = new Date(Date.UTC(1980, 0, 1));
+const DEFAULT_MTIME = new Date(Date.UTC(1980, 0, 1));
 
 // Windows long names (FAT LFN and exFAT alike): no control characters and none of these.
 const FORBIDDEN_CHARS = '"*/:<>?\\|';

@@ -36,7 +36,7 @@ const ZERO_CHUNK = 1 << 20;
 // the end of a partition, and a stale one there would outvote the new file system.
 const WRITTEN_TAIL = 1 << 20;
 
-export function segmentLength(s: Segment): number {
+function segmentLength(s: Segment): number {
   return s.kind === 'bytes' ? s.data.length : s.length;
 }
 
