@@ -4,7 +4,7 @@ import type { ByteSource } from '../byte-source';
 import { pumpZlib } from './zlib-pump';
 
 export interface GzipOptions {
-  /** zlib level 1-9; default 9 (dracut uses `gzip -9`; the archives we write are small). */
+  /** zlib level 0-9 (0 stores without compressing); default 9 (dracut uses `gzip -9`; our archives are small). */
   level?: number;
 }
 
@@ -18,7 +18,7 @@ const KEEP_IN_MEMORY = 16 << 20;
 export async function* gzip(input: AsyncIterable<Uint8Array>, options: GzipOptions = {}): AsyncGenerator<Buffer, void, undefined> {
   const level = options.level ?? 9;
   // RFC 1952 §2.3.1: ID1 ID2 CM=8 FLG=0 MTIME=0 XFL OS=3. XFL 2 = best compression, 4 = fastest.
-  yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level >= 9 ? 2 : level <= 1 ? 4 : 0, 3]);
+  yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level >= 9 ? 2 : level === 1 ? 4 : 0, 3]);
   let crc = 0;
   let size = 0;
   const it = input[Symbol.asyncIterator]();

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { deflateRawSync, gzipSync, crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fromBuffer, readAll } from '../byte-source';
+import { fromBuffer, readAll, type ByteSource } from '../byte-source';
 import { ByteReader } from './byte-reader';
 import { gunzip, inflateGzipMember, type GzipHeader } from './gzip-decode';
 import { gzip, gzipSource } from './gzip-encode';
@@ -108,13 +109,20 @@ describe('gzip encoding', () => {
   });
 
   it('gives a ByteSource whose size is exact, kept in memory or compressed again', async () => {
-    const small = await gzipSource(fromBuffer(text));
+    let smallStreamed = 0;
+    const small = await gzipSource({ size: text.length, stream: () => (smallStreamed++, fromBuffer(text).stream()) });
     expect((await readAll(small)).length).toBe(small.size);
-    const large = sampleBytes(20 << 20, 9);
-    const src = await gzipSource(fromBuffer(large), { level: 1 });
-    const first = await readAll(src);
+    expect((await readAll(small)).length).toBe(small.size);
+    expect(smallStreamed).toBe(1);
+    // Random bytes do not compress: over 16 MiB of output, so it is compressed again on each stream().
+    const large = randomBytes(17 << 20);
+    let streamed = 0;
+    const counted: ByteSource = { size: large.length, stream: () => (streamed++, fromBuffer(large).stream()) };
+    const src = await gzipSource(counted, { level: 0 });
+    const first = await readAll(src, 64 << 20);
     expect(first.length).toBe(src.size);
-    expect((await readAll(src)).equals(first)).toBe(true);
+    expect((await readAll(src, 64 << 20)).equals(first)).toBe(true);
+    expect(streamed).toBe(3);
     expect((await run('gzip', ['-dc'], { input: first })).equals(large)).toBe(true);
   });
 });
