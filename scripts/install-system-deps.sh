@@ -15,7 +15,7 @@ packages=(
   # profile oracles: Caddy adapts our Caddyfile; PyYAML reads config-file as EMT-S's USB script does
   caddy python3-yaml
   # compressors for initramfs test segments
-  zstd xz-utils lz4
+  zstd xz-utils lz4 bzip2
   # fixture releases: kernel package download, busybox, real dracut, a trimmed systemd root
   dracut-core mmdebstrap busybox-static kmod systemd
   # browser for the UI tests
