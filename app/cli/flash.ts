@@ -21,7 +21,8 @@ export const flashCommand: Command = {
   },
   async run(args, io) {
     const { path, devices } = imageAndTargets(args, flashCommand, io);
-    const source = await fromFile(path);
+    // `path`: the writer reads the ISO itself, with the user's rights.
+    const source = { ...(await fromFile(path)), path };
     const ctx = await stickContext(io.env);
     const acceptWarnings = flag(args, 'yes');
     const checks = await confirmedChecks(devices, source.size, args, { ...ctx, sourcePaths: [path], acceptWarnings });

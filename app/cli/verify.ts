@@ -12,7 +12,8 @@ export const verifyCommand: Command = {
   options: { target: { type: 'string', multiple: true }, json: { type: 'boolean' } },
   async run(args, io) {
     const { path, devices } = imageAndTargets(args, verifyCommand, io);
-    const source = await fromFile(path);
+    // `path`: the writer reads the ISO itself, with the user's rights.
+    const source = { ...(await fromFile(path)), path };
     const ctx = await stickContext(io.env);
     const result = await withInterrupt((signal) =>
       verifyTargets({ ...ctx, source, sourcePaths: [path], targets: devices, isInteractive: process.stdin.isTTY === true, env: io.env, onProgress: io.progress, signal }),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../contract/jobs';
@@ -164,5 +165,51 @@ describe('verifyTargets', () => {
     expect(r.targets[1]).toMatchObject({ ok: false, isWiped: false, error: { code: 'E_VERIFY_MISMATCH', details: { offset: 5 * MiB } } });
     // A verify changes nothing, even on failure.
     expect(readFileSync(bad).equals(disk)).toBe(true);
+  });
+});
+
+describe('a file source read by the writer itself', () => {
+  it('writes and verifies an image the writer opens with the asking user\'s rights', async () => {
+    const src = randomBytes(5 * MiB + 512);
+    const image = join(dir, 'direct.iso');
+    writeFileSync(image, src);
+    const t = target('direct-file.img', 8 * MiB);
+    let streamed = 0;
+    const source = { ...fromBuffer(src), path: image, stream: () => (streamed++, fromBuffer(src).stream()) };
+    const r = await writeTargets({ launch, source, targets: [t], testTargets: [t] });
+    expect(r.targets[0]).toMatchObject({ ok: true, isVerified: true, bytesVerified: src.length });
+    expect(streamed).toBe(0);
+    expect(readFileSync(t).subarray(0, src.length).equals(src)).toBe(true);
+  });
+
+  it('cannot be used to read a file the asking user may not read', async () => {
+    // The writer runs as root, told (as pkexec tells it) that user 65534 asked. In a folder that user
+    // may enter, a root-only file stays closed to it and a world-readable one does not.
+    const open = mkdtempSync(join(tmpdir(), 'emt-open-'));
+    try {
+      chmodSync(open, 0o755);
+      const secret = join(open, 'secret.iso');
+      writeFileSync(secret, randomBytes(2 * MiB), { mode: 0o600 });
+      const shared = join(open, 'shared.iso');
+      const bytes = randomBytes(2 * MiB);
+      writeFileSync(shared, bytes, { mode: 0o644 });
+      const t = target('secret-target.img', 4 * MiB);
+      const asNobody = { ...launch, env: { ...process.env, PKEXEC_UID: '65534' } };
+      const r = await writeTargets({ launch: asNobody, source: { ...fromBuffer(Buffer.alloc(2 * MiB)), path: secret }, targets: [t], testTargets: [t] });
+      expect(r.targets[0]).toMatchObject({ ok: false, isWiped: true, error: { code: 'E_PERMISSION' } });
+      expect(readFileSync(t).subarray(MiB, 2 * MiB).every((b) => b === 0xee)).toBe(true);
+      const ok = await writeTargets({ launch: asNobody, source: { ...fromBuffer(bytes), path: shared }, targets: [t], testTargets: [t] });
+      expect(ok.targets[0]).toMatchObject({ ok: true, isVerified: true });
+    } finally {
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an image that is not the size it was announced with', async () => {
+    const image = join(dir, 'changed.iso');
+    writeFileSync(image, randomBytes(3 * MiB));
+    const t = target('changed-target.img', 4 * MiB);
+    const r = await writeTargets({ launch, source: { ...fromBuffer(randomBytes(2 * MiB)), path: image }, targets: [t], testTargets: [t] });
+    expect(r.targets[0]).toMatchObject({ ok: false, error: { code: 'E_SOURCE_SIZE' } });
   });
 });

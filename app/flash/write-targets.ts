@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Drive, FlashPhase, FlashTarget, RestoreFilesystem, RestoreResult, SafetyFinding, TargetResult, WriteResult } from '../contract/drives';
 import type { ErrorInfo, ProgressEvent } from '../contract/jobs';
 import { EmtError } from '../errors';
@@ -16,8 +17,11 @@ import { runWriterJob, type RunWriterJobOptions, type TargetsJobRequest } from '
  * writer checks them again on its own drive list before it touches anything.
  */
 
-/** A source to write. `unusedRanges`: bytes whose content does not matter (free FAT/exFAT space). */
-export type WritableSource = ByteSource & { readonly unusedRanges?: readonly ByteRange[] };
+/**
+ * A source to write. `unusedRanges`: bytes whose content does not matter (free FAT/exFAT space).
+ * `path`: the source is exactly this file, so the writer may read it itself (faster than the socket).
+ */
+export type WritableSource = ByteSource & { readonly unusedRanges?: readonly ByteRange[]; readonly path?: string };
 
 export interface StickJobOptions {
   /** Loop devices and image files to accept as drives (EMT_TEST_TARGETS / the testTargets setting). */
@@ -101,7 +105,10 @@ function crashed(c: TargetCheck, error: ErrorInfo, phase: FlashPhase | undefined
   return notRun(c, { ...error, hint }, phase);
 }
 
-async function runTargets(kind: 'write' | 'verify', o: WriteTargetsOptions): Promise<WriteResult> {
+async function runTargets(kind: 'write' | 'verify', opts: WriteTargetsOptions): Promise<WriteResult> {
+  const filePath = opts.source.path === undefined ? undefined : resolve(opts.source.path);
+  // The drive holding the file being written is refused like any drive holding the source.
+  const o = { ...opts, sourcePaths: [...(opts.sourcePaths ?? []), ...(filePath ? [filePath] : [])] };
   const size = o.source.size;
   const checks = await checkTargets(o.targets, size, o);
   const isWrite = kind === 'write';
@@ -125,7 +132,8 @@ async function runTargets(kind: 'write' | 'verify', o: WriteTargetsOptions): Pro
       acceptWarnings: o.acceptWarnings ?? false,
       eject: o.eject ?? true,
     };
-    const job: TargetsJobRequest = isWrite ? { type: 'write', verify: o.verify ?? true, ...base } : { type: 'verify', ...base };
+    const source = filePath ? { source: { kind: 'file' as const, path: filePath } } : {};
+    const job: TargetsJobRequest = isWrite ? { type: 'write', verify: o.verify ?? true, ...base, ...source } : { type: 'verify', ...base, ...source };
     const outcome = await runWriterJob({ ...o, onProgress, job, data: (signal) => coveredBytes(o.source.stream(signal), covered) });
     if (outcome.type === 'error') {
       if (outcome.error.code !== 'E_WRITER_CRASHED') throw new EmtError(outcome.error.code, outcome.error.message, outcome.error.hint, { details: outcome.error.details });

@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { SafetyFinding } from '../contract/drives';
 import type { ProgressEvent } from '../contract/jobs';
 import { EmtError, toEmtError } from '../errors';
-import { WriterEventSchema, type RestoreJob, type VerifyJob, type WriteJob, type WriterEvent } from '../writer/protocol';
+import { WriterEventSchema, type RestoreJob, type Source, type VerifyJob, type WriteJob, type WriterEvent } from '../writer/protocol';
 import { launchPlan, writerCommand, type WriterLaunch } from './elevate';
 
 /**
@@ -18,12 +18,15 @@ import { launchPlan, writerCommand, type WriterLaunch } from './elevate';
  * handed a live ByteSource, and pkexec closes every descriptor but stdio, so this side opens a
  * socket in a private 0700 directory (a named pipe on Windows), sends its path and a one-time
  * token in the job, and streams the source through it once; the writer fans each block out to
- * every stick. The source is read here, with the user's rights (the writer never opens a file a
- * user names), any composed ByteSource works without a temporary image, and a socket write that
- * waits for the slowest stick is the backpressure. Control runs over the writer's stdio.
+ * every stick. Any composed ByteSource works without a temporary image, it is read here with the
+ * user's rights, and a socket write that waits for the slowest stick is the backpressure. A plain
+ * file is the exception: the writer reads it itself, opening it with the user's ids (not root's),
+ * which spares the copy through the socket. Control runs over the writer's stdio.
  */
 
-export type TargetsJobRequest = Omit<WriteJob, 'data'> | Omit<VerifyJob, 'data'>;
+type FileSource = Extract<Source, { kind: 'file' }>;
+/** A write or verify job; without `source` the bytes come through the data socket from `data`. */
+export type TargetsJobRequest = (Omit<WriteJob, 'source'> | Omit<VerifyJob, 'source'>) & { source?: FileSource };
 export type WriterOutcome = Extract<WriterEvent, { type: 'write-result' | 'restore-result' | 'error' }>;
 
 export interface RunWriterJobOptions {
@@ -135,7 +138,7 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
   try {
     let isServed = false;
     const dataPath = pipePath(dir, 'data');
-    if (o.job.type !== 'restore') {
+    if (o.job.type !== 'restore' && !o.job.source) {
       servers.push(
         await listen(dataPath, (sock) => {
           void acceptToken(sock, token).then((ok) => {
@@ -221,8 +224,8 @@ function talk(
         if (e.type === 'ready') {
           isReady = true;
           o.onReady?.({ pid: e.pid, isRoot: e.isRoot });
-          const data = o.job.type === 'restore' ? {} : { data: { socket: dataPath, token } };
-          send({ ...o.job, ...data });
+          const source = o.job.type === 'restore' ? {} : { source: o.job.source ?? { kind: 'socket', socket: dataPath, token } };
+          send({ ...o.job, ...source });
           if (o.signal?.aborted) send({ type: 'cancel' });
         } else if (e.type === 'progress') o.onProgress?.(e.event);
         else if (e.type === 'findings') o.onFindings?.(e.device, e.findings);

@@ -1,12 +1,23 @@
 import { connect, type Socket } from 'node:net';
 import { EmtError, cancelledError } from '../errors';
+import type { BlockPiece } from '../flash/extents';
+
+/** Where the writer takes the covered bytes of the source from, piece by piece, in order. */
+export interface SourceReader {
+  /** Fill buf at piece.bufOffset with the source bytes of piece [offset, offset+length). */
+  readPiece(buf: Buffer, piece: BlockPiece, signal: AbortSignal): Promise<void>;
+  /** The source must end exactly where the job said it would. */
+  expectEnd(): Promise<void>;
+  close(): void;
+}
 
 /**
  * The writer's end of the data channel: it connects to the socket the unprivileged side listens
  * on, proves who it is with the one-time token, and then reads exactly the bytes the job
- * announced. Reading only when a buffer is free is the backpressure that reaches the source.
+ * announced (the covered bytes, in order, so piece offsets are implied). Reading only when a
+ * buffer is free is the backpressure that reaches the source.
  */
-export class DataReader {
+export class SocketReader implements SourceReader {
   private readonly chunks: AsyncIterator<Buffer>;
   private rest: Buffer = Buffer.alloc(0);
   received = 0;
@@ -15,7 +26,7 @@ export class DataReader {
     this.chunks = (socket as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
-  static async connect(path: string, token: string, signal: AbortSignal): Promise<DataReader> {
+  static async connect(path: string, token: string, signal: AbortSignal): Promise<SocketReader> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect(path);
       s.once('connect', () => resolve(s));
@@ -24,13 +35,14 @@ export class DataReader {
       );
     });
     socket.write(`${token}\n`);
-    const reader = new DataReader(socket);
+    const reader = new SocketReader(socket);
     signal.addEventListener('abort', () => socket.destroy(), { once: true });
     return reader;
   }
 
-  /** Fill buf[offset, offset+length) with the next bytes of the image. */
-  async readInto(buf: Buffer, offset: number, length: number, signal: AbortSignal): Promise<void> {
+  async readPiece(buf: Buffer, piece: BlockPiece, signal: AbortSignal): Promise<void> {
+    let offset = piece.bufOffset;
+    let length = piece.length;
     while (length > 0) {
       if (this.rest.length === 0) {
         const next = await this.chunks.next().catch((e: unknown) => {
@@ -52,7 +64,6 @@ export class DataReader {
     }
   }
 
-  /** The source must end exactly where the job said it would. */
   async expectEnd(): Promise<void> {
     const next = this.rest.length > 0 ? { done: false } : await this.chunks.next();
     if (!next.done) {

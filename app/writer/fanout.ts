@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { toEmtError, type EmtError } from '../errors';
 import type { Block } from '../flash/extents';
 import type { BufferPool } from './aligned';
-import type { DataReader } from './data-channel';
+import type { SourceReader } from './data-channel';
 import type { Device } from './device';
 
 /**
@@ -30,9 +30,9 @@ export function blockDigest(block: Block, buf: Buffer): Buffer {
   return h.digest();
 }
 
-export async function fillBlock(block: Block, buf: Buffer, data: DataReader, signal: AbortSignal): Promise<void> {
+export async function fillBlock(block: Block, buf: Buffer, data: SourceReader, signal: AbortSignal): Promise<void> {
   for (const p of block.pieces) {
-    await data.readInto(buf, p.bufOffset, p.length, signal);
+    await data.readPiece(buf, p, signal);
     const end = p.bufOffset + p.length;
     const padded = Math.min(Math.ceil(end / MAX_ALIGN) * MAX_ALIGN, buf.length);
     if (padded > end) buf.fill(0, end, padded);
@@ -80,7 +80,7 @@ class Lane {
 
 export interface FanOutOptions {
   blocks: readonly Block[];
-  data: DataReader;
+  data: SourceReader;
   targets: readonly WriteTarget[];
   pool: BufferPool;
   /** Receives block 0, which is written last. */

@@ -5,21 +5,28 @@ import { ErrorInfoSchema, ProgressEventSchema } from '../contract/jobs';
 /**
  * The writer protocol: newline-delimited JSON, one object per line, over the writer's stdio (or,
  * where an elevated process cannot inherit stdio — Windows UAC — over the socket named by
- * `--ipc`). One job per writer process. The bytes to write never travel here: the writer connects
- * to the data socket named in the job and reads them there (see writer-client.ts for why).
+ * `--ipc`). One job per writer process. The bytes to write never travel here (see SourceSchema).
  */
 export const PROTOCOL_VERSION = 1;
 
 const RangeSchema = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
 
-/** Where the writer fetches the source bytes: a UNIX socket path or a Windows named pipe, and a one-time token. */
-const DataChannelSchema = z.object({ socket: z.string().min(1), token: z.string().min(16) });
+/**
+ * Where the writer gets the source bytes: from the socket (a UNIX socket path or a Windows named
+ * pipe, with a one-time token) that the unprivileged side streams any ByteSource into; or, when the
+ * source is a plain file, by reading the file itself with the rights of the user who asked.
+ */
+export const SourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('socket'), socket: z.string().min(1), token: z.string().min(16) }),
+  z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+]);
+export type Source = z.infer<typeof SourceSchema>;
 
 const TargetsJobBase = {
   targets: z.array(FlashTargetSchema).min(1),
   size: z.number().int().nonnegative(),
   unused: z.array(RangeSchema),
-  data: DataChannelSchema,
+  source: SourceSchema,
   /** Paths of the source and of the cache: the writer refuses the drives holding them. */
   sourcePaths: z.array(z.string()),
   cachePaths: z.array(z.string()),

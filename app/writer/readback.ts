@@ -7,8 +7,8 @@ export interface ReadBackOptions {
   dev: Device;
   blocks: readonly Block[];
   digests: ReadonlyMap<number, Buffer>;
-  /** Two aligned block buffers: one is read while the other is hashed. */
-  bufs: readonly [Buffer, Buffer];
+  /** Aligned block buffers: one is hashed while the others are being read (3 keep two reads in flight). */
+  bufs: readonly Buffer[];
   signal: AbortSignal;
   onVerified(bytes: number): void;
 }
@@ -33,28 +33,36 @@ function mismatch(dev: Device, block: Block, reason: string): EmtError {
 
 /**
  * Read every written block back from the device (direct I/O: from the stick, not from the OS
- * cache) and compare its SHA-256 with the one taken while writing. Reading the next block overlaps
- * hashing the current one. Returns the bytes found equal; skipped ranges are not in any block.
+ * cache) and compare its SHA-256 with the one taken while writing. While one block is hashed the
+ * next ones are already being read, so the stick never waits for the hash. Returns the bytes found
+ * equal; skipped ranges are in no block, so they are never counted.
  */
 export async function readBack(o: ReadBackOptions): Promise<number> {
+  const { blocks, bufs } = o;
+  const ahead = bufs.length - 1;
+  const reads: Array<Promise<boolean>> = [];
+  const start = (i: number) => {
+    if (i >= blocks.length) return;
+    reads[i] = readBlock(o.dev, blocks[i]!, bufs[i % bufs.length]!);
+    // Handled when awaited in turn; this keeps a failure that lands early from counting as unhandled.
+    reads[i]!.catch(() => {});
+  };
+  for (let i = 0; i < ahead; i++) start(i);
   let verified = 0;
-  const blocks = o.blocks;
-  let pending = blocks.length > 0 ? readBlock(o.dev, blocks[0]!, o.bufs[0]) : null;
-  for (let i = 0; i < blocks.length; i++) {
-    const isComplete = await pending!;
-    if (o.signal.aborted) throw cancelledError();
-    const block = blocks[i]!;
-    const buf = o.bufs[i % 2]!;
-    pending = i + 1 < blocks.length ? readBlock(o.dev, blocks[i + 1]!, o.bufs[(i + 1) % 2]!) : null;
-    try {
+  try {
+    for (let i = 0; i < blocks.length; i++) {
+      const isComplete = await reads[i]!;
+      if (o.signal.aborted) throw cancelledError();
+      start(i + ahead);
+      const block = blocks[i]!;
       if (!isComplete) throw mismatch(o.dev, block, 'ended early');
-      if (!blockDigest(block, buf).equals(o.digests.get(block.index)!)) throw mismatch(o.dev, block, 'found different bytes');
-    } catch (e) {
-      await pending?.catch(() => {});
-      throw e;
+      if (!blockDigest(block, bufs[i % bufs.length]!).equals(o.digests.get(block.index)!)) throw mismatch(o.dev, block, 'found different bytes');
+      verified += block.dataLength;
+      o.onVerified(block.dataLength);
     }
-    verified += block.dataLength;
-    o.onVerified(block.dataLength);
+  } finally {
+    // Never leave reads running into buffers that are about to be reused or freed.
+    await Promise.allSettled(reads);
   }
   return verified;
 }

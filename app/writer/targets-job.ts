@@ -6,7 +6,8 @@ import { BLOCK_BYTES, HOLD_BACK_BYTES, coveredLength, coveredRanges, planBlocks,
 import { devicesHolding } from '../flash/locate';
 import { ProgressMeter } from '../jobs/progress';
 import { BufferPool, alignedBuffers } from './aligned';
-import { DataReader } from './data-channel';
+import { SocketReader, type SourceReader } from './data-channel';
+import { FileSourceReader, invokingUser } from './file-source';
 import { blockDigest, fanOut, fillBlock, writeHeldBlock } from './fanout';
 import type { VerifyJob, WriteJob } from './protocol';
 import { readBack } from './readback';
@@ -48,7 +49,7 @@ export async function runTargetsJob(job: WriteJob | VerifyJob, io: JobIo): Promi
   await Promise.all(live().map((s) => s.prepare(isWrite, zero)));
   if (live().length > 0) {
     try {
-      const data = await DataReader.connect(job.data.socket, job.data.token, io.signal);
+      const data = await openSource(job, io.signal);
       try {
         const digests = isWrite ? await write(sticks, blocks, total, data, held, io.signal) : await hashSource(blocks, total, data, io);
         if (isWrite ? job.verify : true) await verify(live(), blocks, digests, total, io.signal);
@@ -69,7 +70,13 @@ export async function runTargetsJob(job: WriteJob | VerifyJob, io: JobIo): Promi
   };
 }
 
-async function write(sticks: Stick[], blocks: Block[], total: number, data: DataReader, held: Buffer, signal: AbortSignal): Promise<Map<number, Buffer>> {
+function openSource(job: WriteJob | VerifyJob, signal: AbortSignal): Promise<SourceReader> {
+  const s = job.source;
+  if (s.kind === 'socket') return SocketReader.connect(s.socket, s.token, signal);
+  return invokingUser().then((user) => FileSourceReader.open(s.path, job.size, user));
+}
+
+async function write(sticks: Stick[], blocks: Block[], total: number, data: SourceReader, held: Buffer, signal: AbortSignal): Promise<Map<number, Buffer>> {
   const targets = sticks.filter((s) => s.isLive);
   const t0 = performance.now();
   for (const s of targets) s.startPhase('write', total);
@@ -93,7 +100,7 @@ async function write(sticks: Stick[], blocks: Block[], total: number, data: Data
 }
 
 /** A verify without a write: take the digests from one read of the source first. */
-async function hashSource(blocks: Block[], total: number, data: DataReader, io: JobIo): Promise<Map<number, Buffer>> {
+async function hashSource(blocks: Block[], total: number, data: SourceReader, io: JobIo): Promise<Map<number, Buffer>> {
   const [buf] = alignedBuffers(BLOCK_BYTES, 1) as [Buffer];
   const meter = new ProgressMeter('verify', total, io.progress, {});
   const digests = new Map<number, Buffer>();
@@ -108,13 +115,14 @@ async function hashSource(blocks: Block[], total: number, data: DataReader, io: 
 }
 
 async function verify(sticks: Stick[], blocks: Block[], digests: Map<number, Buffer>, total: number, signal: AbortSignal): Promise<void> {
-  const bufs = alignedBuffers(BLOCK_BYTES, 2 * sticks.length);
+  const per = 3;
+  const bufs = alignedBuffers(BLOCK_BYTES, per * sticks.length);
   await Promise.all(
     sticks.map(async (s, i) => {
       const t0 = performance.now();
       s.startPhase('verify', total);
       try {
-        s.bytesVerified = await readBack({ dev: s.dev, blocks, digests, bufs: [bufs[2 * i]!, bufs[2 * i + 1]!], signal, onVerified: (n) => s.progress(n) });
+        s.bytesVerified = await readBack({ dev: s.dev, blocks, digests, bufs: bufs.slice(per * i, per * i + per), signal, onVerified: (n) => s.progress(n) });
         s.isVerified = true;
         s.endPhase();
       } catch (e) {
