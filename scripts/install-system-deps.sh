@@ -21,7 +21,7 @@ packages=(
   # browser for the UI tests
   chromium
   # misc
-  curl util-linux iproute2 udev procps
+  curl util-linux iproute2 udev procps psmisc
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
