@@ -1,5 +1,4 @@
 import { z } from 'zod';
-// eslint-disable-next-line no-restricted-imports -- a sibling contract module: the layer rule's pattern in eslint.config.js rejects every relative import, though its message allows them.
 import { ErrorInfoSchema } from './jobs';
 
 /**
@@ -128,6 +127,11 @@ export const CacheEntrySchema = z.object({
   verification: VerificationSchema,
   addedAt: z.string(),
   lastUsedAt: z.string(),
+  /**
+   * The boot in which the files were written without being flushed to disk. After a reboot they
+   * are re-hashed (and flushed) before use, then this is cleared.
+   */
+  unflushedBootId: z.string().optional(),
   /** Last full re-hash (`cache verify`); a failed one makes the entry unusable until fixed. */
   lastCheck: z.object({ at: z.string(), isOk: z.boolean(), problem: z.string().optional() }).optional(),
   /** The catalog record it was downloaded from, so that listings work offline. */
@@ -136,8 +140,8 @@ export const CacheEntrySchema = z.object({
 export type CacheEntry = z.infer<typeof CacheEntrySchema>;
 
 /**
- * `ok`: every file there with the recorded size and time; `changed`: a file's size or time moved
- * (run verify); `missing`: a file is gone (a referenced import was moved); `corrupt`: the last
+ * `ok`: every file there with the recorded size and time; `changed`: a file's size or time moved,
+ * or the machine restarted before the files were flushed (re-hashed on use); `missing`: a file is gone (a referenced import was moved); `corrupt`: the last
  * verify found a different hash.
  */
 export const EntryHealthSchema = z.enum(['ok', 'changed', 'missing', 'corrupt']);

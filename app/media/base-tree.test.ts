@@ -19,8 +19,9 @@ describe('resolveInBase', () => {
     expect(resolveInBase(base, '/etc/alt/foo')).toBe('/usr/lib/foo');
   });
 
-  it('does not follow the last component (ours replaces it)', () => {
+  it('follows the last component only for directories (a file of ours replaces a link)', () => {
     expect(resolveInBase(base, '/lib')).toBe('/lib');
+    expect(resolveInBase(base, '/lib', true)).toBe('/usr/lib');
   });
 
   it('refuses a path below a file and a symlink loop', () => {
@@ -33,5 +34,15 @@ describe('missingParents', () => {
   it('lists only directories the base lacks, parents first', () => {
     expect(missingParents(base, '/usr/lib/systemd/system/a.service', new Set())).toEqual(['/usr/lib/systemd/system']);
     expect(missingParents(base, '/etc/emf/x/env', new Set(['/etc/emf']))).toEqual(['/etc/emf/x']);
+  });
+});
+
+describe('planOverlay over a base with /lib -> usr/lib', () => {
+  it('never emits a directory entry that would replace a base symlink', async () => {
+    const { Overlay } = await import('./overlay');
+    const { planOverlay } = await import('./overlay-plan');
+    const overlay = new Overlay().addDir('/lib', 0o700).addFile('/lib/emt/x', 'x').addFile('/etc/systemd/system/a.service', 'u');
+    const planned = planOverlay(overlay, base);
+    expect(planned.map((e) => `${e.type} ${e.path}`)).toEqual(['dir /etc/systemd/system', 'file /etc/systemd/system/a.service', 'dir /usr/lib/emt', 'file /usr/lib/emt/x']);
   });
 });

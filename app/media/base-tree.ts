@@ -21,9 +21,11 @@ export function emptyBase(): BaseTree {
  * component (`/lib/systemd/x` lands in `/usr/lib/systemd/x` when `/lib -> usr/lib`). Writing the
  * resolved path matters: a directory entry named `/lib` in an appended cpio or tar **replaces** the
  * base's `/lib -> usr/lib` symlink, and the system then fails to boot (TESTING.md).
- * The last component is not followed: a file of ours replaces whatever the base has at that name.
+ * The last component is not followed unless `followLast` (for a directory of ours: the base's
+ * `/lib -> usr/lib` must stay a symlink, so our `/lib` means its target); a file or symlink of ours
+ * replaces whatever the base has at that name.
  */
-export function resolveInBase(base: BaseTree, path: string): string {
+export function resolveInBase(base: BaseTree, path: string, followLast = false): string {
   const parts = path.split('/').filter(Boolean);
   let resolved: string[] = [];
   let hops = 0;
@@ -36,7 +38,7 @@ export function resolveInBase(base: BaseTree, path: string): string {
       continue;
     }
     const candidate = `/${[...resolved, part].join('/')}`;
-    const target = queue.length > 0 ? base.symlinks.get(candidate) : undefined;
+    const target = queue.length > 0 || followLast ? base.symlinks.get(candidate) : undefined;
     if (target === undefined) {
       if (queue.length > 0 && base.files.has(candidate)) {
         throw new EmtError(

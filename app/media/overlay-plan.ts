@@ -22,7 +22,7 @@ export function planOverlay(overlay: Overlay, base: BaseTree): PlannedEntry[] {
     out.push({ type: 'dir', path, mode });
   };
   for (const node of overlay.list()) {
-    const path = resolveInBase(base, node.path);
+    const path = resolveInBase(base, node.path, node.kind === 'dir');
     for (const parent of missingParents(base, path, planned)) addDir(parent, 0o755);
     if (node.kind === 'dir') addDir(path, node.mode);
     else if (node.kind === 'file') out.push({ type: 'file', path, mode: node.mode, content: node.content });
