@@ -118,6 +118,8 @@ export async function bootQemu(opts: BootOptions): Promise<BootResult> {
   const matcher = new MarkerMatcher(opts.markers, opts.failOn ?? []);
   const cleaner = new SerialCleaner();
   let child: ChildProcess | null = null;
+  // Resolves on 'close' (exit and stdio drained): the last serial bytes come in before it.
+  let closed: Promise<void> | null = null;
   // A holder, not a variable: TypeScript cannot see the assignments made inside callbacks.
   const session: { qmp: Qmp | null } = { qmp: null };
   let argv: string[];
@@ -151,6 +153,7 @@ export async function bootQemu(opts: BootOptions): Promise<BootResult> {
     argv = ['timeout', '--kill-after=5', String(Math.ceil(timeoutMs / 1000) + 30), 'qemu-system-x86_64', ...args];
     const proc = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } });
     child = proc;
+    closed = new Promise<void>((r) => proc.once('close', () => r()));
     if (proc.pid) live.add(proc.pid);
     let stderr = '';
     proc.stderr!.setEncoding('utf8');
@@ -225,14 +228,15 @@ export async function bootQemu(opts: BootOptions): Promise<BootResult> {
     });
   } finally {
     session.qmp?.close();
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child!.once('close', () => r()));
-      killGroup(child.pid, 'SIGTERM');
-      const isGone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
-      if (!isGone) {
-        killGroup(child.pid, 'SIGKILL');
-        await exited;
+    if (child?.pid && closed) {
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child.pid, 'SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const isGone = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 3000)))]);
+        clearTimeout(timer);
+        if (!isGone) killGroup(child.pid, 'SIGKILL');
       }
+      await closed;
     }
     if (child?.pid) live.delete(child.pid);
     await new Promise<void>((r) => logStream.end(() => r()));
