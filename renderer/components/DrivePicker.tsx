@@ -1,6 +1,6 @@
 import { t } from '../i18n';
 import { formatBytes } from '../i18n/format';
-import { useApp, useAppShallow } from '../state/hooks';
+import { useApp, useAppDerived } from '../state/hooks';
 import { hiddenDriveCount, visibleDriveRows, type DriveRow } from '../state/selectors';
 import { FindingList } from './FindingList';
 
@@ -45,7 +45,7 @@ function DriveItem({ row, isLocked }: { row: DriveRow; isLocked: boolean }) {
  * with the reason next to it rather than silently missing.
  */
 export function DrivePicker({ isLocked }: { isLocked: boolean }) {
-  const rows = useAppShallow(visibleDriveRows);
+  const rows = useAppDerived(['drives', 'selectedDevices', 'typedNames', 'isShowingHiddenDrives'], visibleDriveRows);
   const hidden = useApp(hiddenDriveCount);
   const isShowing = useApp((s) => s.isShowingHiddenDrives);
   const setShowing = useApp((s) => s.setShowHiddenDrives);

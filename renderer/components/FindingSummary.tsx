@@ -5,7 +5,7 @@ import { t } from '../i18n';
 export function focusField(field: string): boolean {
   let f = field;
   while (f) {
-    const control = document.querySelector(`[data-field="${CSS.escape(f)}"]`)?.querySelector<HTMLElement>('input, select, textarea, button');
+    const control = document.querySelector(`[data-field="${f.replace(/["\\]/g, '\\$&')}"]`)?.querySelector<HTMLElement>('input, select, textarea, button');
     if (control) {
       control.focus();
       return true;

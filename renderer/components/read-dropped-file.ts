@@ -13,6 +13,16 @@ export function pemArmor(bytes: Uint8Array, label = 'CERTIFICATE'): string {
   return `-----BEGIN ${label}-----\n${b64.replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
 }
 
+/** FileReader rather than Blob.arrayBuffer(): the same code then runs in jsdom, which lacks the latter. */
+function readBytes(file: Blob): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(file);
+  });
+}
+
 /**
  * The content of a dropped file as profile text. A binary certificate (DER) is armoured as PEM,
  * as the file dialog does in main; the engine then checks it like any other certificate.
@@ -21,7 +31,7 @@ export async function readDroppedFile(file: Blob & { name: string }, isCertifica
   if (file.size > MAX_DROPPED_BYTES) return { ok: false, reason: 'too-big' };
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await file.arrayBuffer());
+    bytes = await readBytes(file);
   } catch {
     return { ok: false, reason: 'unreadable' };
   }

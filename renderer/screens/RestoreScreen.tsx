@@ -6,7 +6,7 @@ import { TextField } from '../components/Field';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
-import { useApp, useAppShallow, useAppStore } from '../state/hooks';
+import { useApp, useAppDerived, useAppStore } from '../state/hooks';
 import { jobEvent, selectedTargets } from '../state/selectors';
 import { DRIVE_POLL_MS } from './WriteScreen';
 
@@ -16,7 +16,7 @@ export function RestoreScreen() {
   const job = useApp((s) => s.restoreJob);
   const isRunning = job?.status === 'running';
   const event = useApp((s) => jobEvent(s, s.restoreJob?.status === 'running' ? s.restoreJob.jobId : undefined));
-  const targets = useAppShallow(selectedTargets);
+  const targets = useAppDerived(['drives', 'selectedDevices', 'typedNames'], selectedTargets);
   const result = useApp((s) => s.restoreResult);
   const restore = useApp((s) => s.restore);
   const cancel = useApp((s) => s.cancelJob);

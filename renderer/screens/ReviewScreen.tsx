@@ -2,17 +2,18 @@ import { t } from '../i18n';
 import { formatBuildDate, formatBytes } from '../i18n/format';
 import { FindingList } from '../components/FindingList';
 import { ScreenHeading } from '../components/ScreenHeading';
-import { useApp } from '../state/hooks';
+import { useApp, useAppDerived } from '../state/hooks';
 import { countBySeverity, profileFindings, selectedRelease } from '../state/selectors';
 
 const NONE: never[] = [];
+const reviewFindings = (s: Parameters<typeof profileFindings>[0]) => (s.preview ? profileFindings(s) : NONE);
 
 /** Everything the build will put on the media, every warning, Secure Boot, the space needed. */
 export function ReviewScreen() {
   const release = useApp(selectedRelease);
   const mode = useApp((s) => s.profile?.mode ?? null);
   const preview = useApp((s) => s.preview);
-  const findings = useApp((s) => (s.preview ? profileFindings(s) : NONE));
+  const findings = useAppDerived(['preview', 'loadFindings'], reviewFindings);
   const goTo = useApp((s) => s.goTo);
   const r = t.review;
   const { errors } = countBySeverity(findings);

@@ -4,7 +4,7 @@ import { DrivePicker } from '../components/DrivePicker';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
-import { useApp, useAppShallow, useAppStore } from '../state/hooks';
+import { useApp, useAppDerived, useAppShallow, useAppStore } from '../state/hooks';
 import { driveRows, writeBlock, writeProgressRows, writeSource } from '../state/selectors';
 
 /** How often the drive list is read while the picker is on screen (a stick plugged in shows up by itself). */
@@ -38,7 +38,7 @@ export function WriteScreen() {
   const setEjecting = useApp((s) => s.setEjecting);
   const start = useApp((s) => s.startWrite);
   const cancel = useApp((s) => s.cancelJob);
-  const progress = useAppShallow(writeProgressRows);
+  const progress = useAppDerived(['writeJob', 'progress', 'drives', 'writeTargets'], writeProgressRows);
   const drivesError = useApp((s) => s.drivesError);
   const isStandalone = useApp((s) => s.profile?.mode === 'standalone' && s.buildResult !== null);
   const w = t.write;
