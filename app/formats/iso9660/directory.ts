@@ -43,13 +43,12 @@ const recordBase = (idLength: number): number => 33 + idLength + (idLength % 2 =
 /** The largest even record length (records are kept even so that System Use starts even, SUSP §4). */
 const MAX_RECORD = 254;
 
-function rockRidgeEntries(node: TreeNode, name: string | null, isRootDot: boolean): Buffer[] {
+/** `links` gives a directory's POSIX link count (its entry, its ".", and each subdirectory's ".."). */
+function rockRidgeEntries(node: TreeNode, name: string | null, isRootDot: boolean, links: (dir: DirNode) => number): Buffer[] {
   const out: Buffer[] = [];
   if (isRootDot) out.push(spEntry());
-  if (node.kind === 'dir') {
-    const subdirs = [...node.children.values()].filter((c) => c.kind === 'dir').length;
-    out.push(pxEntry(S_IFDIR | node.mode, 2 + subdirs));
-  } else if (node.kind === 'file') out.push(pxEntry(S_IFREG | node.mode, 1));
+  if (node.kind === 'dir') out.push(pxEntry(S_IFDIR | node.mode, links(node)));
+  else if (node.kind === 'file') out.push(pxEntry(S_IFREG | node.mode, 1));
   else out.push(pxEntry(S_IFLNK | 0o777, 1));
   out.push(tfEntry(node.mtime));
   if (name !== null) out.push(...nmEntries(name));
@@ -78,6 +77,18 @@ export function planTree(root: DirNode, options: { isJoliet: boolean; hasRockRid
 
   const dirs: DirPlan[] = [];
   const byNode = new Map<DirNode, DirPlan>();
+  // Memoized: every subdirectory's ".." record asks for its parent's count again.
+  const linkCounts = new Map<DirNode, number>();
+  const links = (dir: DirNode): number => {
+    let n = linkCounts.get(dir);
+    if (n === undefined) {
+      n = 2;
+      for (const c of dir.children.values()) if (c.kind === 'dir') n++;
+      linkCounts.set(dir, n);
+    }
+    return n;
+  };
+  const rr = (node: TreeNode, name: string | null, isRootDot: boolean) => (hasRockRidge ? rockRidgeEntries(node, name, isRootDot, links) : null);
   const rootPlan: DirPlan = { node: root, number: 1, parentNumber: 1, id: Buffer.from([0]), records: [], blocks: 0, lba: 0 };
   dirs.push(rootPlan);
   byNode.set(root, rootPlan);
@@ -94,10 +105,10 @@ export function planTree(root: DirNode, options: { isJoliet: boolean; hasRockRid
     const named = children.map((node, k) => ({ node, id: ids[k]! })).sort((a, b) => compare(a.id, b.id));
 
     const parent = dir.parent ?? dir;
-    plan.records.push(record(dir, Buffer.from([0]), hasRockRidge ? rockRidgeEntries(dir, null, dir.parent === null) : null));
-    plan.records.push(record(parent, Buffer.from([1]), hasRockRidge ? rockRidgeEntries(parent, null, false) : null));
+    plan.records.push(record(dir, Buffer.from([0]), rr(dir, null, dir.parent === null)));
+    plan.records.push(record(parent, Buffer.from([1]), rr(parent, null, false)));
     for (const { node, id } of named) {
-      plan.records.push(record(node, encodeId(id), hasRockRidge ? rockRidgeEntries(node, node.name, false) : null));
+      plan.records.push(record(node, encodeId(id), rr(node, node.name, false)));
       if (node.kind === 'dir') {
         const child: DirPlan = { node, number: dirs.length + 1, parentNumber: plan.number, id: encodeId(id), records: [], blocks: 0, lba: 0 };
         dirs.push(child);

@@ -28,6 +28,8 @@ export type TreeNode = FileNode | DirNode | SymlinkNode;
 
 /** ECMA-119 §6.8.2.1: at most eight levels of directories, the root being the first. */
 export const MAX_LEVELS = 8;
+/** ECMA-119 §9.4.4: a path table record names its parent by a 16-bit directory number. */
+export const MAX_DIRECTORIES = 0xffff;
 /** A directory record's data length is a 32-bit field; larger files would need multi-extent files. */
 export const MAX_FILE_SIZE = 0xffffffff;
 const MAX_NAME_BYTES = 255;
@@ -72,6 +74,7 @@ export function pathOf(node: TreeNode): string {
  */
 export function buildTree(entries: readonly IsoEntry[], date: Date): DirNode {
   const root = newDir('', null, 0o755, date);
+  let dirCount = 1;
   const explicit = new Set<string>();
   for (const e of entries) {
     const parts = splitPath(e.path);
@@ -89,6 +92,7 @@ export function buildTree(entries: readonly IsoEntry[], date: Date): DirNode {
       if (next) dir = next;
       else {
         const made = newDir(part, dir, 0o755, date);
+        dirCount++;
         dir.children.set(part, made);
         dir = made;
       }
@@ -103,7 +107,10 @@ export function buildTree(entries: readonly IsoEntry[], date: Date): DirNode {
       if (existing?.kind === 'dir') {
         existing.mode = (e.mode ?? 0o755) & 0o7777;
         existing.mtime = mtime;
-      } else dir.children.set(name, newDir(name, dir, (e.mode ?? 0o755) & 0o7777, mtime));
+      } else {
+        dir.children.set(name, newDir(name, dir, (e.mode ?? 0o755) & 0o7777, mtime));
+        dirCount++;
+      }
     } else if (e.kind === 'file') {
       if (e.content.size > MAX_FILE_SIZE) {
         throw new EmtError(
@@ -117,6 +124,9 @@ export function buildTree(entries: readonly IsoEntry[], date: Date): DirNode {
       if (!e.target) throw new EmtError('E_ISO_PATH', `The link ${key} has no target.`, 'Give the symlink a target.');
       dir.children.set(name, { kind: 'symlink', name, mtime, parent: dir, target: e.target });
     }
+  }
+  if (dirCount > MAX_DIRECTORIES) {
+    throw new EmtError('E_ISO_TOO_MANY_FOLDERS', `The ISO tree has ${dirCount} folders; path tables can number at most ${MAX_DIRECTORIES}.`, 'Put the files into fewer folders.');
   }
   return root;
 }

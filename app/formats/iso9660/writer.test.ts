@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBuffer, type ByteSource } from '../byte-source';
+import { fromBuffer, fromFile, type ByteSource } from '../byte-source';
 import type { IsoEntry, IsoSpec } from './spec';
 import { run, runAll, sha256Source, tempDir, writeSource } from './test-support';
 import { isoImage } from './writer';
@@ -230,6 +230,26 @@ describe('isoImage refuses clearly', () => {
   it('an ESP larger than El Torito can describe, or not whole sectors', async () => {
     await expect(isoImage({ ...base, entries: [], boot: { efi: { image: sizeOnly(65536 * 512) } } })).rejects.toMatchObject({ code: 'E_ISO_ESP_TOO_LARGE' });
     await expect(isoImage({ ...base, entries: [], boot: { efi: { image: sizeOnly(1000) } } })).rejects.toMatchObject({ code: 'E_ISO_ESP_SIZE' });
+  });
+
+  it('more folders than a path table can number', async () => {
+    const many: IsoEntry[] = Array.from({ length: 0x10000 }, (_, i) => ({ kind: 'dir', path: `/d${i}` }));
+    await expect(isoImage({ ...base, entries: many })).rejects.toMatchObject({ code: 'E_ISO_TOO_MANY_FOLDERS' });
+  });
+
+  it('a cancelled write, as E_CANCELLED', async () => {
+    const path = join(tmp.path, 'eight-mib.bin');
+    writeFileSync(path, Buffer.alloc(8 << 20, 1));
+    const { source } = await isoImage({ ...base, entries: [{ kind: 'file', path: '/f', content: await fromFile(path) }] });
+    const ac = new AbortController();
+    const consume = async () => {
+      let seen = 0;
+      for await (const c of source.stream(ac.signal)) {
+        seen += c.length;
+        if (seen > 2 << 20) ac.abort();
+      }
+    };
+    await expect(consume()).rejects.toMatchObject({ code: 'E_CANCELLED' });
   });
 
   it('a source that changes size while the image is written', async () => {

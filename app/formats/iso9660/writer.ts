@@ -122,10 +122,16 @@ async function* exactly(e: Extent, signal: AbortSignal | undefined): AsyncIterab
   let seen = 0;
   const changed = () =>
     new EmtError('E_ISO_SOURCE_CHANGED', `${e.node ? pathOf(e.node) : 'The EFI image'} changed size while the ISO was written (expected ${e.size} bytes).`, 'Make sure no other program changes the input files, then build again.');
-  for await (const chunk of e.source.stream(signal)) {
-    seen += chunk.length;
-    if (seen > e.size) throw changed();
-    yield chunk;
+  try {
+    for await (const chunk of e.source.stream(signal)) {
+      seen += chunk.length;
+      if (seen > e.size) throw changed();
+      yield chunk;
+    }
+  } catch (err) {
+    // A source stopped by the signal throws its own AbortError; the caller wants E_CANCELLED.
+    throwIfAborted(signal);
+    throw err;
   }
   if (seen !== e.size) throw changed();
 }
