@@ -58,7 +58,20 @@ export async function inspectRelease(files: ReleaseFiles, options: { signal?: Ab
       onEntry: async (entry, body) => {
         if (entry.type !== 'file') return;
         if (entry.path === '/rootfs.tar.gz') {
-          rootfs = await listRootfs(decompress(body), entry.size, options.signal);
+          // A damaged initramfs fails while rootfs.tar.gz streams out of it: that is the outer
+          // file's error (with its offset), not a damaged root archive.
+          const outer: { error?: unknown } = {};
+          const watched = async function* () {
+            try {
+              yield* body;
+            } catch (e) {
+              outer.error = e;
+              throw e;
+            }
+          };
+          rootfs = await listRootfs(decompress(watched()), entry.size, options.signal).catch((e: unknown) => {
+            throw outer.error ?? e;
+          });
         } else if (HOOK_IN_MOUNT.test(entry.path) && entry.size <= MAX_HOOK_TEXT) {
           const parts: Buffer[] = [];
           for await (const c of body) parts.push(c);
