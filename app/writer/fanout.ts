@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { toEmtError, type EmtError } from '../errors';
 import type { Block } from '../flash/extents';
 import type { BufferPool } from './aligned';
 import type { SourceReader } from './data-channel';
 import type { Device } from './device';
+import type { Hasher } from './hasher';
 
 /**
  * One read of the source, written to several sticks. Each block is read from the data channel into
@@ -22,13 +22,6 @@ export interface WriteTarget {
 
 /** Direct I/O never needs more alignment than this (4Kn drives); the slack after the image's last byte is zeroed up to it. */
 const MAX_ALIGN = 4096;
-
-/** SHA-256 of the covered bytes of a block, as they sit in its buffer. */
-export function blockDigest(block: Block, buf: Buffer): Buffer {
-  const h = createHash('sha256');
-  for (const p of block.pieces) h.update(buf.subarray(p.bufOffset, p.bufOffset + p.length));
-  return h.digest();
-}
 
 export async function fillBlock(block: Block, buf: Buffer, data: SourceReader, signal: AbortSignal): Promise<void> {
   for (const p of block.pieces) {
@@ -86,14 +79,29 @@ export interface FanOutOptions {
   /** Receives block 0, which is written last. */
   held: Buffer;
   depth: number;
+  hasher: Hasher;
   signal: AbortSignal;
 }
 
-/** Writes every block but the first to every live target; returns each block's digest by index. */
+/**
+ * Writes every block but the first to every live target, and hashes each block on a worker while
+ * the sticks write it (both only read the buffer). Returns each block's digest by index.
+ */
 export async function fanOut(o: FanOutOptions): Promise<Map<number, Buffer>> {
   const digests = new Map<number, Buffer>();
+  const hashing = new Set<Promise<void>>();
   const lanes = o.targets.map(() => new Lane(o.depth));
   const live = () => o.targets.filter((t) => !t.error);
+  const hash = (block: Block, buf: Buffer, done: () => void) => {
+    const p: Promise<void> = o.hasher
+      .digest(block, buf)
+      .then((d) => void digests.set(block.index, d))
+      .finally(() => {
+        hashing.delete(p);
+        done();
+      });
+    hashing.add(p);
+  };
   let isComplete = true;
   try {
     for (const block of o.blocks) {
@@ -109,10 +117,13 @@ export async function fanOut(o: FanOutOptions): Promise<Map<number, Buffer>> {
         if (!isHeld) o.pool.release(buf);
         throw e;
       }
-      digests.set(block.index, blockDigest(block, buf));
+      // The buffer goes back to the pool when its hash and every stick's write are done.
+      let refs = 1 + (isHeld ? 0 : live().length);
+      const release = () => {
+        if (--refs === 0 && !isHeld) o.pool.release(buf);
+      };
+      hash(block, buf, release);
       if (isHeld) continue;
-      let refs = live().length;
-      if (refs === 0) o.pool.release(buf);
       o.targets.forEach((t, i) => {
         if (t.error) return;
         lanes[i]!.push(async () => {
@@ -121,16 +132,18 @@ export async function fanOut(o: FanOutOptions): Promise<Map<number, Buffer>> {
           } catch (e) {
             t.error ??= toEmtError(e, `Writing ${t.dev.drive.name} failed`);
           } finally {
-            if (--refs === 0) o.pool.release(buf);
+            release();
           }
         });
       });
     }
     if (isComplete) await o.data.expectEnd();
   } finally {
-    // Never return (or wipe, after a cancel) while writes are still in flight.
+    // Never return (or wipe, after a cancel) while writes or hashes still use the buffers.
     await Promise.all(lanes.map((l) => l.idle()));
+    await Promise.allSettled([...hashing]);
   }
+  if (isComplete && digests.size !== o.blocks.length) throw new Error('a block was not hashed');
   return digests;
 }
 

@@ -1,14 +1,16 @@
 import { EmtError, cancelledError } from '../errors';
 import type { Block } from '../flash/extents';
 import type { Device } from './device';
-import { blockDigest } from './fanout';
+import { BufferPool } from './aligned';
+import type { Hasher } from './hasher';
 
 export interface ReadBackOptions {
   dev: Device;
   blocks: readonly Block[];
   digests: ReadonlyMap<number, Buffer>;
-  /** Aligned block buffers: one is hashed while the others are being read (3 keep two reads in flight). */
+  /** Aligned block buffers: blocks in flight (being read or hashed) at once. */
   bufs: readonly Buffer[];
+  hasher: Hasher;
   signal: AbortSignal;
   onVerified(bytes: number): void;
 }
@@ -33,36 +35,40 @@ function mismatch(dev: Device, block: Block, reason: string): EmtError {
 
 /**
  * Read every written block back from the device (direct I/O: from the stick, not from the OS
- * cache) and compare its SHA-256 with the one taken while writing. While one block is hashed the
- * next ones are already being read, so the stick never waits for the hash. Returns the bytes found
- * equal; skipped ranges are in no block, so they are never counted.
+ * cache) and compare its SHA-256 with the one taken while writing. Each buffer goes read -> hash
+ * (on a worker) -> free, and the next read starts as soon as a buffer is free, so reading never
+ * waits for a hash to finish. Returns the bytes found equal; skipped ranges are in no block, so
+ * they are never counted. On a difference, the error names the first different block.
  */
 export async function readBack(o: ReadBackOptions): Promise<number> {
-  const { blocks, bufs } = o;
-  const ahead = bufs.length - 1;
-  const reads: Array<Promise<boolean>> = [];
-  const start = (i: number) => {
-    if (i >= blocks.length) return;
-    reads[i] = readBlock(o.dev, blocks[i]!, bufs[i % bufs.length]!);
-    // Handled when awaited in turn; this keeps a failure that lands early from counting as unhandled.
-    reads[i]!.catch(() => {});
-  };
-  for (let i = 0; i < ahead; i++) start(i);
+  const pool = new BufferPool([...o.bufs]);
+  const tasks: Array<Promise<void>> = [];
   let verified = 0;
-  try {
-    for (let i = 0; i < blocks.length; i++) {
-      const isComplete = await reads[i]!;
-      if (o.signal.aborted) throw cancelledError();
-      start(i + ahead);
-      const block = blocks[i]!;
-      if (!isComplete) throw mismatch(o.dev, block, 'ended early');
-      if (!blockDigest(block, bufs[i % bufs.length]!).equals(o.digests.get(block.index)!)) throw mismatch(o.dev, block, 'found different bytes');
+  let failed: { index: number; error: unknown } | null = null;
+  const check = async (block: Block, buf: Buffer) => {
+    try {
+      if (!(await readBlock(o.dev, block, buf))) throw mismatch(o.dev, block, 'ended early');
+      const digest = await o.hasher.digest(block, buf);
+      if (!digest.equals(o.digests.get(block.index)!)) throw mismatch(o.dev, block, 'found different bytes');
       verified += block.dataLength;
       o.onVerified(block.dataLength);
+    } catch (error) {
+      if (!failed || block.index < failed.index) failed = { index: block.index, error };
+    } finally {
+      pool.release(buf);
+    }
+  };
+  try {
+    for (const block of o.blocks) {
+      if (failed) break;
+      const buf = await pool.acquire(o.signal);
+      tasks.push(check(block, buf));
     }
   } finally {
-    // Never leave reads running into buffers that are about to be reused or freed.
-    await Promise.allSettled(reads);
+    // Never leave reads or hashes running on buffers that are about to be reused or freed.
+    await Promise.all(tasks);
   }
+  if (o.signal.aborted) throw cancelledError();
+  if (failed) throw (failed as { error: unknown }).error;
   return verified;
 }

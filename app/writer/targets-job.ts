@@ -8,7 +8,8 @@ import { ProgressMeter } from '../jobs/progress';
 import { BufferPool, alignedBuffers } from './aligned';
 import { SocketReader, type SourceReader } from './data-channel';
 import { FileSourceReader, invokingUser } from './file-source';
-import { blockDigest, fanOut, fillBlock, writeHeldBlock } from './fanout';
+import { fanOut, fillBlock, writeHeldBlock } from './fanout';
+import { Hasher } from './hasher';
 import type { VerifyJob, WriteJob } from './protocol';
 import { readBack } from './readback';
 import { Stick } from './stick';
@@ -48,16 +49,19 @@ export async function runTargetsJob(job: WriteJob | VerifyJob, io: JobIo): Promi
 
   await Promise.all(live().map((s) => s.prepare(isWrite, zero)));
   if (live().length > 0) {
+    const hasher = new Hasher(live().length);
     try {
       const data = await openSource(job, io.signal);
       try {
-        const digests = isWrite ? await write(sticks, blocks, total, data, held, io.signal) : await hashSource(blocks, total, data, io);
-        if (isWrite ? job.verify : true) await verify(live(), blocks, digests, total, io.signal);
+        const digests = isWrite ? await write(sticks, blocks, total, data, held, hasher, io.signal) : await hashSource(blocks, total, data, hasher, io);
+        if (isWrite ? job.verify : true) await verify(live(), blocks, digests, total, hasher, io.signal);
       } finally {
         data.close();
       }
     } catch (e) {
       for (const s of live()) s.fail(e);
+    } finally {
+      await hasher.close();
     }
   }
   for (const s of sticks) await s.finish(isWrite, job.eject && isWrite, zero);
@@ -76,12 +80,12 @@ function openSource(job: WriteJob | VerifyJob, signal: AbortSignal): Promise<Sou
   return invokingUser().then((user) => FileSourceReader.open(s.path, job.size, user));
 }
 
-async function write(sticks: Stick[], blocks: Block[], total: number, data: SourceReader, held: Buffer, signal: AbortSignal): Promise<Map<number, Buffer>> {
+async function write(sticks: Stick[], blocks: Block[], total: number, data: SourceReader, held: Buffer, hasher: Hasher, signal: AbortSignal): Promise<Map<number, Buffer>> {
   const targets = sticks.filter((s) => s.isLive);
   const t0 = performance.now();
   for (const s of targets) s.startPhase('write', total);
   const pool = new BufferPool(alignedBuffers(BLOCK_BYTES, Math.min(16, 2 + DEPTH * targets.length)));
-  const digests = await fanOut({ blocks, data, targets, pool, held, depth: DEPTH, signal });
+  const digests = await fanOut({ blocks, data, targets, pool, held, depth: DEPTH, hasher, signal });
   const first = blocks[0]?.index === 0 ? blocks[0] : undefined;
   await Promise.all(
     targets
@@ -100,13 +104,13 @@ async function write(sticks: Stick[], blocks: Block[], total: number, data: Sour
 }
 
 /** A verify without a write: take the digests from one read of the source first. */
-async function hashSource(blocks: Block[], total: number, data: SourceReader, io: JobIo): Promise<Map<number, Buffer>> {
+async function hashSource(blocks: Block[], total: number, data: SourceReader, hasher: Hasher, io: JobIo): Promise<Map<number, Buffer>> {
   const [buf] = alignedBuffers(BLOCK_BYTES, 1) as [Buffer];
   const meter = new ProgressMeter('verify', total, io.progress, {});
   const digests = new Map<number, Buffer>();
   for (const block of blocks) {
     await fillBlock(block, buf, data, io.signal);
-    digests.set(block.index, blockDigest(block, buf));
+    digests.set(block.index, await hasher.digest(block, buf));
     meter.add(block.dataLength);
   }
   await data.expectEnd();
@@ -114,7 +118,7 @@ async function hashSource(blocks: Block[], total: number, data: SourceReader, io
   return digests;
 }
 
-async function verify(sticks: Stick[], blocks: Block[], digests: Map<number, Buffer>, total: number, signal: AbortSignal): Promise<void> {
+async function verify(sticks: Stick[], blocks: Block[], digests: Map<number, Buffer>, total: number, hasher: Hasher, signal: AbortSignal): Promise<void> {
   const per = 3;
   const bufs = alignedBuffers(BLOCK_BYTES, per * sticks.length);
   await Promise.all(
@@ -122,7 +126,7 @@ async function verify(sticks: Stick[], blocks: Block[], digests: Map<number, Buf
       const t0 = performance.now();
       s.startPhase('verify', total);
       try {
-        s.bytesVerified = await readBack({ dev: s.dev, blocks, digests, bufs: bufs.slice(per * i, per * i + per), signal, onVerified: (n) => s.progress(n) });
+        s.bytesVerified = await readBack({ dev: s.dev, blocks, digests, bufs: bufs.slice(per * i, per * i + per), hasher, signal, onVerified: (n) => s.progress(n) });
         s.isVerified = true;
         s.endPhase();
       } catch (e) {
