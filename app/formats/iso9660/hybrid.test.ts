@@ -7,6 +7,7 @@ import { readGpt } from '../partition/gpt-read';
 import { appendGptPartitions, relocateGpt } from '../partition/gpt-resize';
 import { GPT_TYPE } from '../partition/guid';
 import { protectiveMbr, readMbr } from '../partition/mbr';
+import { openIso } from './reader';
 import type { IsoSpec } from './spec';
 import { makeEsp, run, runAll, sha256File, tempDir, writeSource } from './test-support';
 import { isoImage, type IsoImage } from './writer';
@@ -81,6 +82,23 @@ describe('El Torito (checked by xorriso -report_el_torito)', () => {
     expect(stored.subarray(24, 64).every((b) => b === 0)).toBe(true);
     expect(stored.subarray(64).equals(original.subarray(64))).toBe(true);
     expect(stored.subarray(0, 8).equals(original.subarray(0, 8))).toBe(true);
+  });
+
+  it('is read back by openIso: catalog entries and the ESP shown at /boot/efi.img', async () => {
+    const ra = await openRandomAccess(iso);
+    try {
+      const v = await openIso(ra);
+      const { layout } = image;
+      expect(v.elTorito?.catalogLba).toBe(layout.bootCatalogLba);
+      expect(v.elTorito?.entries.map((e) => [e.platform, e.sectorCount, e.loadRba])).toEqual([
+        [0, 4, layout.biosBoot!.lba],
+        [0xef, 2048, layout.esp!.lba],
+      ]);
+      expect(v.lookup('/boot/efi.img')?.extents).toEqual([{ lba: layout.esp!.lba, size: layout.esp!.size }]);
+      expect(v.blocks * 2048).toBe(layout.size);
+    } finally {
+      await ra.close();
+    }
   });
 
   it('makes a UEFI-only catalog when no BIOS loader is given', async () => {
