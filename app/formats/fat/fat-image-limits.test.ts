@@ -77,6 +77,15 @@ describe('fatImage refuses what FAT cannot hold', () => {
     expect(codeOf(() => fatImage(base({ partitionOffset: 1000 })))).toBe('E_FAT_BAD_OFFSET');
   });
 
+  it('a root folder too big for the FAT12/16 root region: FAT32 when the type is free, an error when forced', () => {
+    // 16,381 names of 4 entries each (3 long-name entries + the short one): 65,524 > 65,520.
+    const files = Array.from({ length: 16_381 }, (_, i) => ({ path: `A file with a long name ${i}.txt`, content: unread(0) }));
+    const t0 = performance.now();
+    expect(fatImage(base({ files })).layout.fatType).toBe(32);
+    expect(performance.now() - t0).toBeLessThan(10_000); // one `~N` search per name, not per name pair (90 s)
+    expect(codeOf(() => fatImage(base({ files, fatType: 16 })))).toBe('E_FAT_DIR_TOO_LARGE');
+  });
+
   it('a source that yields other than the size it announced', async () => {
     const liar: ByteSource = { size: 1000, async *stream() { yield Buffer.alloc(900); } };
     const image = fatImage(base({ files: [{ path: 'changing.log', content: liar }] }));

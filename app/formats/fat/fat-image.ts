@@ -42,6 +42,7 @@ export interface FatImage extends SparseImage {
 /** FAT stores sizes in 32 bits. */
 export const FAT_MAX_FILE_SIZE = 0xffffffff;
 const MAX_DIR_ENTRIES = 65536; // FAT §6.1: a directory holds at most 65,536 entries
+const MAX_FIXED_ROOT_ENTRIES = 0xfff0; // the FAT12/16 root: a 16-bit count, whole sectors
 const MIB = 1 << 20;
 
 const RULES: TreeRules = {
@@ -67,8 +68,15 @@ export function fatImage(spec: FatImageSpec): FatImage {
   const hiddenSectors = checkOffset(spec.partitionOffset ?? 0);
   const tree = buildTree(spec, RULES);
   const plans = planDirectories(tree, label !== null);
-  const forced = spec.fatType === 'auto' ? undefined : spec.fatType;
+  let forced = spec.fatType === 'auto' ? undefined : spec.fatType;
   const rootPlan = plans[0]!;
+  // FAT12/16 keep the root in a fixed region counted in 16 bits; FAT32's root is a chain like any folder.
+  if (rootPlan.entries > MAX_FIXED_ROOT_ENTRIES && forced !== 32) {
+    if (forced) {
+      throw new EmtError('E_FAT_DIR_TOO_LARGE', `The root folder needs ${rootPlan.entries} directory entries; FAT${forced} holds at most ${MAX_FIXED_ROOT_ENTRIES} there.`, 'Use FAT32, or move files into subfolders.');
+    }
+    forced = 32;
+  }
   const geometryFor = (bytes: number): FatGeometry | null => fatGeometry(bytes / SECTOR, { fatType: forced, minRootEntries: rootPlan.entries });
 
   let g: FatGeometry;

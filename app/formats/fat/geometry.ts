@@ -64,6 +64,7 @@ export function fatGeometry(sectors: number, options: GeometryOptions = {}): Fat
   for (; spc <= 128; spc *= 2) {
     const reserved = align(baseReserved, spc);
     const root = align(rootSectors, spc);
+    if (!is32 && (root * SECTOR) / 32 > 0xffff) continue; // the BPB's 16-bit root entry count
     const candidates = types.map((t) => fit(t, totalSectors - reserved - (t === 32 ? 0 : root), spc, align));
     // mkfs.fat: with both FAT12 and FAT16 possible, take the one that gives more clusters.
     const best = candidates.filter((c) => c !== null).sort((a, b) => b.clusters - a.clusters || a.type - b.type)[0];

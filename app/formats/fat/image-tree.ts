@@ -156,7 +156,9 @@ export function buildTree(spec: ImageTreeSpec, rules: TreeRules): TreeDir {
 }
 
 function sortTree(dir: TreeDir): void {
-  dir.children.sort((a, b) => compare(upcase(a.name), upcase(b.name)) || compare(a.name, b.name));
+  const keyed = dir.children.map((node) => ({ node, key: upcase(node.name) }));
+  keyed.sort((a, b) => compare(a.key, b.key) || compare(a.node.name, b.node.name));
+  dir.children = keyed.map((k) => k.node);
   for (const c of dir.children) if (c.kind === 'dir') sortTree(c);
 }
 

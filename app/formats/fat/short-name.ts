@@ -26,6 +26,8 @@ function isShortChar(c: string): boolean {
 /** One directory's worth of short names: each new name gets a basis name or a numbered `~N` tail. */
 export class ShortNameAllocator {
   private readonly taken = new Set<string>();
+  // The next tail to try per basis name, so that thousands of names sharing a basis stay linear.
+  private readonly nextTail = new Map<string, number>();
 
   allocate(longName: string): ShortName {
     const plain = asPlainShortName(longName);
@@ -39,11 +41,12 @@ export class ShortNameAllocator {
       this.taken.add(key(base, ext));
       return { bytes: pack(base, ext), caseFlags: 0, needsLongName: true };
     }
-    for (let n = 1; ; n++) {
+    for (let n = this.nextTail.get(key(base, ext)) ?? 1; ; n++) {
       const tail = `~${n}`;
       const candidate = base.slice(0, 8 - tail.length) + tail;
       if (!this.taken.has(key(candidate, ext))) {
         this.taken.add(key(candidate, ext));
+        this.nextTail.set(key(base, ext), n + 1);
         return { bytes: pack(candidate, ext), caseFlags: 0, needsLongName: true };
       }
     }
