@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli';
@@ -16,17 +16,21 @@ const image = join(dir, 'emt.iso');
 const stickA = join(dir, 'a.img');
 const stickB = join(dir, 'b.img');
 const tiny = join(dir, 'tiny.img');
+const huge = join(dir, 'huge.img');
 const src = randomBytes(6 * MiB);
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   writeFileSync(image, src);
   for (const [p, size] of [[stickA, 8 * MiB], [stickB, 8 * MiB], [tiny, 2 * MiB]] as const) writeFileSync(p, Buffer.alloc(size, 0xee));
+  // A sparse 130 GB "drive": bigger than any usual stick, cheap on disk.
+  writeFileSync(huge, '');
+  truncateSync(huge, 130e9);
   env = {
     ...process.env,
     EMT_CONFIG_DIR: join(dir, 'config'),
     EMT_CACHE_DIR: join(dir, 'cache'),
-    EMT_TEST_TARGETS: [stickA, stickB, tiny].join(','),
+    EMT_TEST_TARGETS: [stickA, stickB, tiny, huge].join(','),
     EMT_WRITER: await bundleWriter(join(dir, 'writer.cjs')),
   };
 });
@@ -43,7 +47,7 @@ describe('emt-media drives', () => {
     const json = await run('drives', '--json');
     expect(json.code).toBe(0);
     const drives = DriveSchema.array().parse(JSON.parse(json.out.join('\n')).drives);
-    expect(drives.filter((d) => d.isTestTarget).map((d) => d.name)).toEqual(['TEST TARGET a.img', 'TEST TARGET b.img', 'TEST TARGET tiny.img']);
+    expect(drives.filter((d) => d.isTestTarget).map((d) => d.name)).toEqual(['TEST TARGET a.img', 'TEST TARGET b.img', 'TEST TARGET tiny.img', 'TEST TARGET huge.img']);
     expect(drives.some((d) => d.isSystem)).toBe(false);
     const all = await run('drives', '--all', '--json');
     expect(JSON.parse(all.out.join('\n')).drives.some((d: { isSystem: boolean }) => d.isSystem)).toBe(true);
@@ -69,6 +73,17 @@ describe('emt-media flash and verify', () => {
     expect(r.text()).toMatch(/error: The image needs 6\.0 MiB .* holds only 2\.0 MiB/);
     expect(r.text()).toContain('error E_TARGET_REFUSED: Nothing was written');
     expect(readFileSync(stickB).every((b) => b === 0xee)).toBe(true);
+  });
+
+  it('asks "is this a backup disk?" above 128 GB and writes only after --yes', async () => {
+    const r = await run('flash', 'emt.iso', '--target', huge);
+    expect(r.code).toBe(1);
+    expect(r.text()).toMatch(/warning: TEST TARGET huge\.img holds 121\.1 GiB .*Is this a backup disk\?/);
+    expect(r.text()).toContain('error E_NOT_CONFIRMED');
+    expect(r.text()).toContain('add --yes');
+    const yes = await run('flash', 'emt.iso', '--target', huge, '--yes', '--no-verify');
+    expect(yes.code).toBe(0);
+    expect(yes.text()).toMatch(/ok {4}.*huge\.img.*written 6\.0 MiB/);
   });
 
   it('prints one JSON document the contract accepts', async () => {
