@@ -114,7 +114,7 @@ describe('exfatImage refuses what it cannot make', () => {
   });
 
   it('a size that is too small (saying both numbers) or not whole sectors; a bad label or cluster size', () => {
-    expect(() => exfatImage({ volumeId: 1, size: 8 * MIB, files: [{ path: 'os.raw.gz', content: unread(5 * 2 ** 30) }] })).toThrow(/at least \d+ bytes, but the requested size is 8388608 bytes/);
+    expect(() => exfatImage({ volumeId: 1, size: 8 * MIB, files: [{ path: 'os.raw.gz', content: unread(5 * 2 ** 30) }] })).toThrow(/need an exFAT image of \d+ bytes \(in whole MiB\), but the requested size is 8388608 bytes/);
     expect(codeOf({ size: 8 * MIB + 1 })).toBe('E_EXFAT_BAD_SIZE');
     expect(codeOf({ size: MIB })).toBe('E_EXFAT_BAD_SIZE');
     expect(codeOf({ label: 'twelve chars' })).toBe('E_EXFAT_LABEL');

@@ -85,7 +85,7 @@ export function exfatImage(spec: ExfatImageSpec): ExfatImage {
     if (!g) throw new EmtError('E_EXFAT_BAD_SIZE', `An exFAT file system cannot be made in ${size} bytes.`, 'Give a multiple of 512 bytes, at least 3 MiB.');
     if (clustersNeeded(plans, g) > g.clusterCount) {
       const minimum = smallestSize(plans, geometryFor, 0);
-      throw new EmtError('E_EXFAT_TOO_SMALL', `The files and folders need an exFAT image of at least ${minimum} bytes, but the requested size is ${size} bytes.`, 'Make the image or partition bigger, or put fewer files on it.', { details: { needed: minimum, requested: size } });
+      throw new EmtError('E_EXFAT_TOO_SMALL', `The files and folders need an exFAT image of ${minimum} bytes (in whole MiB), but the requested size is ${size} bytes.`, 'Make the image or partition bigger, or put fewer files on it.', { details: { needed: minimum, requested: size } });
     }
   } else {
     size = smallestSize(plans, geometryFor, slackBytes(plans));

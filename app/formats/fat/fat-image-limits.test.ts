@@ -61,7 +61,7 @@ describe('fatImage refuses what FAT cannot hold', () => {
 
   it('contents that do not fit the requested size, saying both numbers', () => {
     const spec = base({ size: MIB, files: [{ path: 'big', content: unread(2 * MIB) }] });
-    expect(() => fatImage(spec)).toThrow(/need a FAT image of at least 3145728 bytes, but the requested size is 1048576 bytes/);
+    expect(() => fatImage(spec)).toThrow(/need a FAT image of 3145728 bytes \(in whole MiB\), but the requested size is 1048576 bytes/);
     const needed = 3 * MIB;
     expect(codeOf(() => fatImage({ ...spec, size: needed }))).toBe('no error');
   });

@@ -89,7 +89,7 @@ export function fatImage(spec: FatImageSpec): FatImage {
     }
     if (clustersNeeded(plans, found) > found.clusterCount) {
       const minimum = smallestSize(plans, geometryFor, 0);
-      throw new EmtError('E_FAT_TOO_SMALL', `The files and folders need a FAT image of at least ${minimum} bytes, but the requested size is ${spec.size} bytes.`, 'Make the image or partition bigger, or put fewer files on it.', { details: { needed: minimum, requested: spec.size } });
+      throw new EmtError('E_FAT_TOO_SMALL', `The files and folders need a FAT image of ${minimum} bytes (in whole MiB), but the requested size is ${spec.size} bytes.`, 'Make the image or partition bigger, or put fewer files on it.', { details: { needed: minimum, requested: spec.size } });
     }
     g = found;
     size = spec.size;
