@@ -25,9 +25,12 @@ export class Hasher {
   private readonly waiting = new Map<number, { resolve: (d: Buffer) => void; reject: (e: Error) => void }>();
   private next = 0;
 
-  /** `threads` workers; by default one per stick, leaving a core for the I/O. */
+  /**
+   * Up to `threads` workers, at most one per core: the I/O waits in the kernel and needs little CPU,
+   * so on two cores two hashing workers beat one (bench: verify 0.69x -> 0.86-1.08x of dd's read).
+   */
   constructor(threads: number) {
-    this.workers = Array.from({ length: Math.max(1, Math.min(threads, availableParallelism() - 1)) }, () => {
+    this.workers = Array.from({ length: Math.max(1, Math.min(threads, availableParallelism())) }, () => {
       const w = new Worker(WORKER_SOURCE, { eval: true });
       w.on('message', ({ id, digest }: { id: number; digest: Uint8Array }) => {
         this.waiting.get(id)?.resolve(Buffer.from(digest));

@@ -49,7 +49,8 @@ export async function runTargetsJob(job: WriteJob | VerifyJob, io: JobIo): Promi
 
   await Promise.all(live().map((s) => s.prepare(isWrite, zero)));
   if (live().length > 0) {
-    const hasher = new Hasher(live().length);
+    // One hash per block while writing, one per stick while verifying: a spare worker keeps up with both.
+    const hasher = new Hasher(live().length + 1);
     try {
       const data = await openSource(job, io.signal);
       try {
@@ -119,7 +120,8 @@ async function hashSource(blocks: Block[], total: number, data: SourceReader, ha
 }
 
 async function verify(sticks: Stick[], blocks: Block[], digests: Map<number, Buffer>, total: number, hasher: Hasher, signal: AbortSignal): Promise<void> {
-  const per = 3;
+  // Blocks in flight per stick while verifying: two being read while two are hashed.
+  const per = 4;
   const bufs = alignedBuffers(BLOCK_BYTES, per * sticks.length);
   await Promise.all(
     sticks.map(async (s, i) => {
