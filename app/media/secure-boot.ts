@@ -1,4 +1,5 @@
 import type { SecureBootStatus } from '../contract/build';
+import { isEmtError } from '../errors';
 import { openRandomAccess } from '../formats/byte-source';
 import type { BootChain } from '../kit/boot-chain';
 import { readPeSignature } from '../kit/pe-signature';
@@ -29,7 +30,14 @@ export async function secureBootStatus(chain: BootChain | null, kernelPath: stri
     };
   }
   const ra = await openRandomAccess(kernelPath);
-  const kernel = await readPeSignature(ra, kernelPath).finally(() => ra.close());
+  // A kernel built without the EFI stub is no PE file: it cannot carry a signature, which is a fact
+  // about the media (Secure Boot must be off), not a reason to refuse the build.
+  const kernel = await readPeSignature(ra, kernelPath)
+    .catch((e: unknown) => {
+      if (isEmtError(e) && e.code === 'E_PE_INVALID') return { isSigned: false, signers: [] };
+      throw e;
+    })
+    .finally(() => ra.close());
   if (!kernel.isSigned) {
     return {
       state: 'off-required',
