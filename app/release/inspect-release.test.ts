@@ -64,13 +64,14 @@ describe('inspectRelease: a Bootkit-like initramfs', () => {
     expect(rootfs.entryCount).toBe(rootfsEntries().length);
     expect(rootfs.units).toEqual([
       { name: 'caddy.service', path: '/usr/lib/systemd/system/caddy.service', wantedBy: ['multi-user.target'], isMasked: false },
+      { name: 'device-discovery.service', path: '/usr/lib/systemd/system/device-discovery.service', wantedBy: ['multi-user.target'], isMasked: false },
       { name: 'fluent-bit.service', path: '/usr/lib/systemd/system/fluent-bit.service', wantedBy: ['multi-user.target'], isMasked: true },
       { name: 'tink-worker.service', path: '/usr/lib/systemd/system/tink-worker.service', wantedBy: [], isMasked: false },
     ]);
     // Executables in /usr/bin and /usr/sbin (through bin -> usr/bin), links among them; not README (0644).
     expect(rootfs.binaries).toEqual(['efibootmgr', 'gawk', 'lvm', 'pvcreate', 'tar']);
-    // Every file takes whole 4 KiB pages in a tmpfs: 8 small files and one of 5000 bytes.
-    expect(rootfs.unpackedBytes).toBe(8 * 4096 + Math.ceil(ROOTFS_FILES.bigFileSize / 4096) * 4096);
+    // Every file takes whole 4 KiB pages in a tmpfs: 9 small files and one of 5000 bytes.
+    expect(rootfs.unpackedBytes).toBe(9 * 4096 + Math.ceil(ROOTFS_FILES.bigFileSize / 4096) * 4096);
     expect(Object.fromEntries(rootfs.base.symlinks)).toMatchObject({ '/bin': 'usr/bin', '/lib': 'usr/lib', '/sbin': 'usr/sbin', '/etc/systemd/system/fluent-bit.service': '/dev/null' });
   });
 

@@ -47,7 +47,7 @@ export async function plainInitramfs(): Promise<Buffer> {
   );
 }
 
-/** The inner root of the Bootkit-like release: two vendor units (one masked), programs, one big file. */
+/** The inner root of the Bootkit-like release: vendor units (enabled, masked, not enabled), programs, one big file. */
 export const ROOTFS_FILES = {
   caddyUnit: '[Unit]\nDescription=caddy\n[Service]\nExecStart=/usr/bin/caddy\n[Install]\nWantedBy=multi-user.target\n',
   /** 5000 bytes take two 4 KiB pages in a tmpfs. */
@@ -78,6 +78,7 @@ export function rootfsEntries(): TarInput[] {
     f('usr/sbin/lvm', 'ELF lvm', 0o755),
     f('usr/lib/systemd/system/caddy.service', ROOTFS_FILES.caddyUnit),
     f('usr/lib/systemd/system/fluent-bit.service', '[Unit]\nDescription=fluent-bit\n'),
+    f('usr/lib/systemd/system/device-discovery.service', '[Unit]\nDescription=device-discovery\n'),
     f('usr/lib/systemd/system/tink-worker.service', '[Unit]\nDescription=tink-worker\n'),
     d('etc'),
     d('etc/systemd'),
@@ -85,6 +86,7 @@ export function rootfsEntries(): TarInput[] {
     d('etc/systemd/system/multi-user.target.wants'),
     l('etc/systemd/system/multi-user.target.wants/caddy.service', '/usr/lib/systemd/system/caddy.service'),
     l('etc/systemd/system/multi-user.target.wants/fluent-bit.service', '/usr/lib/systemd/system/fluent-bit.service'),
+    l('etc/systemd/system/multi-user.target.wants/device-discovery.service', '/usr/lib/systemd/system/device-discovery.service'),
     l('etc/systemd/system/fluent-bit.service', '/dev/null'),
     f('etc/big.bin', Buffer.alloc(ROOTFS_FILES.bigFileSize, 7)),
   ];
