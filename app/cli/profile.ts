@@ -4,15 +4,17 @@ import type { Finding } from '../contract/build';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../contract/profile';
 import { EmtError } from '../errors';
 import { importEnvConfig } from '../profile/emf/env-config';
+import { releaseContext, type ReleaseContext } from '../media/release-context';
 import { hasErrors } from '../profile/findings';
 import { readCertificateFile, readInstallerBundle, readTextFile } from '../profile/import-files';
 import { loadProfile, saveProfile, type LoadedProfile } from '../profile/profile-file';
 import { render, toPreview } from '../profile/render';
-import { unknownRelease } from '../profile/render-types';
+import { unknownRelease, type RenderContext } from '../profile/render-types';
 import { SecretText } from '../profile/secrets';
 import { checkStickFiles } from '../profile/standalone/stick-files';
 import { validateProfile } from '../profile/validate';
-import { flag, str, type CliIo, type Command, type ParsedArgs } from './command';
+import { classifyRelease } from '../release/read-release';
+import { flag, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 
 /**
  * `emt-media profile`: what support staff do with site profiles without the GUI — start one,
@@ -21,8 +23,8 @@ import { flag, str, type CliIo, type Command, type ParsedArgs } from './command'
 
 const USAGE = [
   'profile new FILE --mode emf|standalone [--name NAME] [--domain DOMAIN] [--mac MAC] [--user NAME] [--force]',
-  '       profile validate FILE [--json]',
-  '       profile show FILE [--json]',
+  '       profile validate FILE [--release <tarball | dir | kernel --release initramfs>] [--json]',
+  '       profile show FILE [--release <tarball | dir | kernel --release initramfs>] [--json]',
   '       profile import FILE [--orchestrator-ca F] [--provisioning-ca F] [--env-config F] [--caddyfile F --caddy-run F]',
   '                           [--fluent-bit F --fluentbit-run F --parsers F] [--wait-for-ip F] [--boot-statistics F]',
   '                           [--installer DIR|TARBALL] [--config-file F] [--os-image F] [--user-apps DIR]',
@@ -50,6 +52,7 @@ export const profileCommand: Command = {
     'password-stdin': { type: 'boolean' },
     'password-env': { type: 'string' },
     'ask-password': { type: 'boolean' },
+    release: { type: 'string', multiple: true },
     ...Object.fromEntries(FILE_OPTIONS.map((o) => [o, { type: 'string' as const }])),
   },
   async run(args, io) {
@@ -110,35 +113,55 @@ function tally(findings: readonly Finding[]): string {
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }
 
-/** Everything wrong with a profile file: its content, and for standalone the files it names. */
-async function allFindings(loaded: LoadedProfile, path: string): Promise<Finding[]> {
-  const findings = validateProfile(loaded.profile);
+/**
+ * The release given with --release, read and inspected as a build reads it, so that validate and
+ * show report what the build would: the services EMF needs, the tools the standalone installer runs.
+ */
+async function releaseOf(args: ParsedArgs, io: CliIo): Promise<ReleaseContext | null> {
+  const paths = strs(args, 'release');
+  if (paths.length === 0) return null;
+  return releaseContext(await classifyRelease(paths.map((p) => resolve(io.cwd, p))), { onProgress: io.progress });
+}
+
+/**
+ * Everything wrong with a profile file: its content, for standalone the files it names, and with
+ * a release what render's preflight finds in it (the same findings that stop a build).
+ */
+async function allFindings(loaded: LoadedProfile, path: string, release: ReleaseContext | null = null): Promise<Finding[]> {
+  const findings = release ? [...release.inspection.findings, ...render(loaded.profile, release.context, { baseDir: dirname(path) }).findings] : validateProfile(loaded.profile);
   if (loaded.profile.mode === 'standalone') findings.push(...(await checkStickFiles(loaded.profile, dirname(path))).findings);
   return findings;
 }
 
+function releaseJson(release: ReleaseContext | null): object {
+  return release ? { release: { name: release.displayName, layout: release.inspection.layout } } : {};
+}
+
 async function validateFile(path: string, args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await loadProfile(path);
-  const findings = await allFindings(loaded, path);
+  const release = await releaseOf(args, io);
+  const findings = await allFindings(loaded, path, release);
   const ok = !hasErrors(findings);
   if (flag(args, 'json')) {
-    io.out(JSON.stringify({ ok, profile: path, migratedFrom: loaded.migratedFrom, findings }, null, 2));
+    io.out(JSON.stringify({ ok, profile: path, ...releaseJson(release), migratedFrom: loaded.migratedFrom, findings }, null, 2));
   } else {
     printFindings(findings, io);
-    io.out(`${relative(io.cwd, path) || path}: ${tally(findings)}${ok ? ' — ready to build.' : '.'}`);
+    io.out(`${relative(io.cwd, path) || path}${release ? ` with ${release.displayName}` : ''}: ${tally(findings)}${ok ? ' — ready to build.' : '.'}`);
   }
   return ok ? 0 : 1;
 }
 
 async function showFile(path: string, args: ParsedArgs, io: CliIo): Promise<number> {
   const loaded = await loadProfile(path);
-  const result = render(loaded.profile, unknownRelease(), { baseDir: dirname(path) });
+  const release = await releaseOf(args, io);
+  const ctx: RenderContext = release?.context ?? unknownRelease();
+  const result = render(loaded.profile, ctx, { baseDir: dirname(path) });
   const preview = toPreview(result);
   if (flag(args, 'json')) {
-    io.out(JSON.stringify({ ok: true, profile: path, ...preview }, null, 2));
+    io.out(JSON.stringify({ ok: true, profile: path, ...releaseJson(release), ...preview }, null, 2));
     return 0;
   }
-  io.out(`${loaded.profile.name} (${loaded.profile.mode === 'emf' ? 'EMF onboarding' : 'standalone installer'}, profile version ${PROFILE_SCHEMA_VERSION})`);
+  io.out(`${loaded.profile.name} (${loaded.profile.mode === 'emf' ? 'EMF onboarding' : 'standalone installer'}, profile version ${PROFILE_SCHEMA_VERSION})${release ? ` with ${release.displayName} (${release.inspection.layout})` : ''}`);
   for (const s of preview.summary) io.out(`  - ${s.text}`);
   if (preview.isRenderable) {
     io.out('\nFiles added to the running system:');
