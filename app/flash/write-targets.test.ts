@@ -205,6 +205,25 @@ describe('a file source read by the writer itself', () => {
     }
   });
 
+  it('keeps root\'s rights when root itself runs it, even under `sudo` (SUDO_UID set)', async () => {
+    const open = mkdtempSync(join(tmpdir(), 'emt-sudo-'));
+    const saved = process.env.SUDO_UID;
+    try {
+      chmodSync(open, 0o755);
+      const rootOnly = join(open, 'root-only.iso');
+      const bytes = randomBytes(2 * MiB);
+      writeFileSync(rootOnly, bytes, { mode: 0o600 });
+      const t = target('sudo-target.img', 4 * MiB);
+      process.env.SUDO_UID = '65534';
+      const r = await writeTargets({ launch, source: { ...fromBuffer(bytes), path: rootOnly }, targets: [t], testTargets: [t] });
+      expect(r.targets[0]).toMatchObject({ ok: true, isVerified: true });
+    } finally {
+      if (saved === undefined) delete process.env.SUDO_UID;
+      else process.env.SUDO_UID = saved;
+      rmSync(open, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an image that is not the size it was announced with', async () => {
     const image = join(dir, 'changed.iso');
     writeFileSync(image, randomBytes(3 * MiB));

@@ -70,7 +70,7 @@ export async function checkTargets(
   return targets.map(asTarget).map((target) => {
     const drive = drives.find((d) => d.device === target.device) ?? null;
     if (!drive) {
-      const missing: SafetyFinding = { code: 'E_DRIVE_NOT_FOUND', severity: 'error', message: `${target.device} is not a drive this computer lists now.`, hint: 'Check that the stick is plugged in; `emt-media drives` lists them.' };
+      const missing: SafetyFinding = { code: 'E_DRIVE_NOT_FOUND', severity: 'error', message: `${target.device} is not a drive this computer lists now.`, hint: 'Check that the stick is plugged in, and name the whole drive (/dev/sdb, not the partition /dev/sdb1); `emt-media drives` lists them.' };
       return { target, drive, findings: [missing], blocking: [missing] };
     }
     const findings = checkTarget(drive, { size }, { ...context, typedName: target.typedName });

@@ -76,6 +76,17 @@ async function defaultLaunch(dir: string, ipcPath: string, isInteractive: boolea
   return launchPlan(writerCommand(env), { platform: process.platform, isRoot, isInteractive, hasPkexec, askpass, ipcPath });
 }
 
+/**
+ * The writer opens an image file as the user pkexec or sudo names (PKEXEC_UID, SUDO_UID). When we
+ * are root already and start it directly, those names only tell who ran `sudo emt-media`: that
+ * person asked for root's rights, and the writer gains nothing over us, so they are dropped.
+ */
+function writerEnv(launch: WriterLaunch): NodeJS.ProcessEnv {
+  if (launch.via !== 'direct') return process.env;
+  const { PKEXEC_UID: _p, SUDO_UID: _u, SUDO_GID: _g, ...env } = process.env;
+  return env;
+}
+
 /** Read the writer's token line from a data connection; anything else closes it. */
 function acceptToken(sock: Socket, token: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -157,7 +168,7 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
         void listen(ipcPath, resolve).then((s) => servers.push(s));
       });
     }
-    const child = spawn(launch.command, launch.args, { stdio: [launch.ipc ? 'ignore' : 'pipe', launch.ipc ? 'ignore' : 'pipe', 'pipe'], env: launch.env ?? process.env });
+    const child = spawn(launch.command, launch.args, { stdio: [launch.ipc ? 'ignore' : 'pipe', launch.ipc ? 'ignore' : 'pipe', 'pipe'], env: launch.env ?? writerEnv(launch) });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-8000)));
     const outcome = await talk(o, launch, child, control, dataPath, token, () => stderr);

@@ -52,7 +52,7 @@ export class Stick implements WriteTarget {
     const wanted = await realpath(this.request.device).catch(() => this.request.device);
     const drive = drives.find((d) => d.device === wanted || d.device === this.request.device);
     if (!drive) {
-      this.error = new EmtError('E_DRIVE_NOT_FOUND', `${this.request.device} is not a drive this computer lists now.`, 'Check that the stick is plugged in and pick it again from the list.');
+      this.error = new EmtError('E_DRIVE_NOT_FOUND', `${this.request.device} is not a drive this computer lists now.`, 'Check that the stick is plugged in and pick the whole drive (not one of its partitions) from the list again.');
       return;
     }
     this.drive = drive;
