@@ -1,0 +1,135 @@
+import { expect, type Locator } from '@playwright/test';
+import type { AppPage } from './app-page';
+
+/** One page object per wizard screen: what a user does there, in the words the screen uses. */
+
+export class ReleasePage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('release', 'Choose a Bootkit release');
+  }
+
+  row(buildDate: string): Locator {
+    const iso = `${buildDate.slice(0, 4)}-${buildDate.slice(4, 6)}-${buildDate.slice(6)}`;
+    return this.app.main().getByRole('listitem').filter({ has: this.app.page.getByRole('radio', { name: new RegExp(`built ${iso}`) }) });
+  }
+
+  async download(buildDate: string): Promise<void> {
+    const row = this.row(buildDate);
+    await row.getByRole('button', { name: 'Download' }).click();
+    await expect(row.getByRole('progressbar')).toBeVisible();
+    await expect(row.getByRole('listitem').filter({ hasText: 'Downloaded' })).toBeVisible({ timeout: 120_000 });
+  }
+
+  async choose(buildDate: string): Promise<void> {
+    await this.row(buildDate).getByRole('radio').check();
+  }
+}
+
+export class ModePage {
+  constructor(private readonly app: AppPage) {}
+
+  async choose(mode: 'EMF onboarding' | 'Standalone install (EMT-S)'): Promise<void> {
+    await this.app.arrive('mode', 'What should the stick do?');
+    await this.app.main().getByRole('radio', { name: mode }).check();
+  }
+}
+
+export class CustomizePage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('customize', /^Customize/);
+  }
+
+  field(label: string): Locator {
+    return this.app.main().getByRole('textbox', { name: label, exact: true });
+  }
+
+  async fill(label: string, value: string): Promise<void> {
+    await this.field(label).fill(value);
+  }
+
+  /** The box of a file field (a certificate, a config), found by its label. */
+  fileField(label: string): Locator {
+    return this.app.main().locator('.file-drop').filter({ has: this.app.page.getByText(label, { exact: true }) });
+  }
+
+  /** Chooses a file through the native dialog, which the test answers. */
+  async chooseFile(label: string, path: string): Promise<void> {
+    await this.app.desktop.answer(path);
+    await this.fileField(label).getByRole('button', { name: /Choose file…|Replace…/ }).click();
+  }
+
+  status(): Locator {
+    return this.app.main().locator('.check-status');
+  }
+
+  async waitChecked(text: string | RegExp): Promise<void> {
+    await expect(this.status()).toHaveText(text);
+  }
+}
+
+export class ReviewPage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('review', 'Review what goes onto the media');
+  }
+
+  files(): Locator {
+    return this.app.main().locator('.overlay-table tbody tr');
+  }
+}
+
+export class BuildPage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('build', 'Build the media');
+  }
+
+  async build(output: string): Promise<void> {
+    await this.app.desktop.answer(output);
+    await this.app.main().getByRole('button', { name: 'Choose…' }).click();
+    await expect(this.app.page.getByTestId('build-output')).toHaveText(output);
+    await this.app.main().getByRole('button', { name: 'Build', exact: true }).click();
+  }
+}
+
+export class WritePage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('write', 'Write to USB sticks');
+  }
+
+  stick(device: string): Locator {
+    return this.app.main().locator(`li.drive[data-device="${device}"]`);
+  }
+
+  async choose(device: string): Promise<void> {
+    await this.stick(device).getByRole('checkbox').check();
+  }
+
+  startButton(): Locator {
+    return this.app.main().getByRole('button', { name: /^Write( \d+ sticks)?$/ });
+  }
+
+  progress(): Locator {
+    return this.app.main().getByRole('list', { name: 'Sticks' }).getByRole('progressbar');
+  }
+}
+
+export class DonePage {
+  constructor(private readonly app: AppPage) {}
+
+  async open(): Promise<void> {
+    await this.app.arrive('done', 'Done');
+  }
+
+  result(device: string): Locator {
+    return this.app.main().locator(`tr[data-device="${device}"]`);
+  }
+}
