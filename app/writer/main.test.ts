@@ -83,7 +83,8 @@ describe('the writer program', () => {
          onProgress: (e) => e.phase === 'write' && e.done > 0 && console.log('writing'),
        });`,
     );
-    const parent = spawn(process.execPath, ['--import', 'tsx', parentScript], { cwd: process.cwd() });
+    // Its private socket folder goes under our test folder: a killed parent cannot remove it.
+    const parent = spawn(process.execPath, ['--import', 'tsx', parentScript], { cwd: process.cwd(), env: { ...process.env, TMPDIR: dir } });
     children.push(parent);
     let writerPid = 0;
     let isWriting = false;
