@@ -1,14 +1,14 @@
 import { dirname, resolve } from 'node:path';
 import type { BuildResult, Finding } from '../contract/build';
 import { EmtError } from '../errors';
-import { buildIsoFile, type BuildInput } from '../media/build';
+import { buildImageFile, buildIsoFile, type BuildInput } from '../media/build';
 import { loadProfile } from '../profile/profile-file';
 import { classifyRelease } from '../release/read-release';
 import { flag, formatBytes, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 import { readPassword } from './profile';
 
 const USAGE = [
-  'build --release <tarball | dir | kernel --release initramfs> --out X.iso',
+  'build --release <tarball | dir | kernel --release initramfs> (--out X.iso | --out X.img --size 16G)',
   '            [--profile site.yaml] [--overlay DIR] [--append "k=v ..."] [--boot-chain DIR]',
   '            [--password-stdin | --password-env VAR | --ask-password] [--kit DIR] [--title TEXT] [--timeout SECONDS] [--json]',
 ].join('\n');
@@ -27,6 +27,7 @@ export const buildCommand: Command = {
     kit: { type: 'string' },
     title: { type: 'string' },
     timeout: { type: 'string' },
+    size: { type: 'string' },
     'release-id': { type: 'string' },
     'password-stdin': { type: 'boolean' },
     'password-env': { type: 'string' },
@@ -41,7 +42,10 @@ export const buildCommand: Command = {
     const onSignal = () => ac.abort();
     process.once('SIGINT', onSignal);
     try {
-      const result = await buildIsoFile(input, resolve(io.cwd, out), { onProgress: io.progress, signal: ac.signal });
+      const path = resolve(io.cwd, out);
+      const size = str(args, 'size');
+      const opts = { onProgress: io.progress, signal: ac.signal };
+      const result = /\.img$/i.test(out) || size ? await buildImageFile(input, path, parseSize(size, input), opts) : await buildIsoFile(input, path, opts);
       report(result, args, io);
       return 0;
     } finally {
@@ -72,18 +76,35 @@ async function buildInput(args: ParsedArgs, io: CliIo): Promise<BuildInput> {
   };
 }
 
+const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+
+/** `16G` (GiB), `16GB` (10^9, as sticks are sold), `15000M`, or a byte count. */
+export function parseSize(text: string | undefined, input: BuildInput): number {
+  if (text === undefined) {
+    if (input.profile?.mode === 'standalone') {
+      throw new EmtError('E_USAGE', 'A standalone stick image needs --size: partition 7 takes the rest of the stick.', 'Give the size of the stick the image is for, e.g. --size 16GB.');
+    }
+    return Number.MAX_SAFE_INTEGER;
+  }
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]B?|)$/i.exec(text.trim());
+  if (!m) throw new EmtError('E_USAGE', `--size ${text} is not a size.`, 'Write it like 16G, 16GB or 15000M.');
+  const bytes = Math.floor(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+  return Math.floor(bytes / 512) * 512;
+}
+
 function report(result: BuildResult, args: ParsedArgs, io: CliIo): void {
   if (flag(args, 'json')) {
     io.out(JSON.stringify({ ok: true, ...result }, null, 2));
     return;
   }
   const m = result.manifest;
-  io.out(`Built ${result.output} (${formatBytes(result.size)}) in ${result.seconds} s`);
+  io.out(`Built ${result.kind === 'stick' ? 'stick image' : 'ISO'} ${result.output} (${formatBytes(result.size)}) in ${result.seconds} s`);
   io.out(`  sha256      ${result.sha256}`);
   io.out(`  release     ${m.release.source} (${m.release.layout}); kernel and initramfs unchanged`);
   io.out(`  mode        ${m.mode}; ${m.overlay.filter((o) => o.kind !== 'dir').length} customization file(s)`);
   io.out(`  kernel      ${m.kernelCommandLine}`);
   io.out(`  Secure Boot ${m.secureBoot.state === 'possible' ? 'can stay on' : 'must be OFF'}: ${m.secureBoot.explanation}`);
+  for (const p of result.partitions ?? []) io.out(`  partition ${p.number} ${p.name.padEnd(14)} ${p.filesystem.padEnd(8)} ${formatBytes(p.bytes)}${p.files.length ? `: ${p.files.join(', ')}` : ''}`);
   printFindings(result.findings, io);
 }
 

@@ -58,13 +58,27 @@ export const FindingSchema = z.object({
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
+export const StickPartitionSchema = z.object({
+  number: z.number().int().positive(),
+  name: z.string(),
+  firstByte: z.number().nonnegative(),
+  bytes: z.number().nonnegative(),
+  filesystem: z.string(),
+  files: z.array(z.string()),
+});
+export type StickPartition = z.infer<typeof StickPartitionSchema>;
+
 export const BuildResultSchema = z.object({
   output: z.string(),
+  /** `iso` for the hybrid ISO alone; `stick` for the whole standalone stick layout (ISO + partitions 3-7). */
+  kind: z.enum(['iso', 'stick']),
   size: z.number().int().nonnegative(),
   sha256: z.string(),
   manifest: BuildManifestSchema,
   findings: z.array(FindingSchema),
   seconds: z.number(),
+  /** The stick's partitions, for a standalone stick layout. */
+  partitions: z.array(StickPartitionSchema).optional(),
 });
 export type BuildResult = z.infer<typeof BuildResultSchema>;
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BuildResult, Finding } from '../contract/build';
+import type { BuildResult, Finding, StickPartition } from '../contract/build';
 import type { Profile } from '../contract/profile';
 import { EmtError, throwIfAborted } from '../errors';
 import type { OnProgress } from '../jobs/progress';
@@ -18,7 +18,10 @@ import { splitCmdline } from './kernel-cmdline';
 import { Overlay } from './overlay';
 import { overlayFromDirectory } from './overlay-dir';
 import { planMedia, type MediaMode, type MediaPlan } from './plan-media';
-import { writeIso } from './write-iso';
+import type { ByteSource } from '../formats/byte-source';
+import type { ByteRange } from '../formats/fat/sparse-image';
+import { planStandaloneStick } from './stick-layout';
+import { writeIso, writeSourceToFile } from './write-iso';
 
 export interface BuildInput {
   release: ReleaseInput;
@@ -44,6 +47,7 @@ export interface BuildInput {
 
 export interface PreparedBuild {
   plan: MediaPlan;
+  date: Date;
   release: ReleaseFiles;
   inspection: ReleaseInspection;
   rendered: RenderResult | null;
@@ -108,6 +112,7 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
     if (input.overlayDir) await overlayFromDirectory(input.overlayDir, overlay);
     const mode: MediaMode = input.profile?.mode ?? 'none';
     const userArgs = (input.append ?? []).flatMap(splitCmdline);
+    const date = input.date ?? buildDate();
     const plan = await planMedia({
       release,
       inspection,
@@ -119,12 +124,12 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
       userArgs,
       kit,
       bootChain,
-      date: input.date ?? buildDate(),
+      date,
       menuTitle: input.menuTitle ?? TITLES[mode],
       timeoutSeconds: input.timeoutSeconds,
       findings,
     });
-    return { plan, release, inspection, rendered, dispose };
+    return { plan, date, release, inspection, rendered, dispose };
   } catch (e) {
     await dispose();
     throw e;
@@ -135,7 +140,55 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
 export async function buildIsoFile(input: BuildInput, out: string, options: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<BuildResult> {
   const prepared = await prepareBuild(input, options);
   try {
-    return await writeIso(prepared.plan, out, options);
+    const result = await writeIso(prepared.plan, out, options);
+    if (prepared.rendered?.stick) {
+      result.findings.push({
+        severity: 'warning',
+        code: 'W_STANDALONE_ISO_ONLY',
+        message: 'This ISO holds the installer only: the OS image, config-file and password go onto partitions 5-7 of the stick, which an ISO cannot carry.',
+        hint: 'Write the stick directly (--target), or make a stick image with --out X.img --size 16G.',
+      });
+    }
+    return result;
+  } finally {
+    await prepared.dispose();
+  }
+}
+
+/**
+ * What goes onto a stick of `diskBytes`: the ISO for EMF (or no profile), the whole seven-partition
+ * layout for standalone mode.
+ */
+export async function mediaSource(prepared: PreparedBuild, diskBytes: number): Promise<{ source: ByteSource & { unusedRanges?: readonly ByteRange[] }; kind: 'iso' | 'stick'; partitions?: StickPartition[] }> {
+  const stick = prepared.rendered?.stick;
+  if (!stick) {
+    if (prepared.plan.iso.source.size > diskBytes) {
+      throw new EmtError('E_STICK_TOO_SMALL', `The stick is ${(diskBytes / 1e9).toFixed(1)} GB; this media needs ${(prepared.plan.iso.source.size / 1e9).toFixed(1)} GB.`, 'Use a larger stick.');
+    }
+    return { source: prepared.plan.iso.source, kind: 'iso' };
+  }
+  const seed = `${prepared.release.displayName}:${prepared.date.toISOString()}:${prepared.plan.iso.layout.size}:${diskBytes}`;
+  const layout = await planStandaloneStick(prepared.plan.iso, stick, diskBytes, seed, prepared.date);
+  return { source: layout, kind: 'stick', partitions: layout.partitions };
+}
+
+/** A stick image file (`--out X.img --size 16G`): for BMC virtual USB media or flashing later. */
+export async function buildImageFile(input: BuildInput, out: string, diskBytes: number, options: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<BuildResult> {
+  const prepared = await prepareBuild(input, options);
+  try {
+    const t0 = performance.now();
+    const media = await mediaSource(prepared, diskBytes);
+    const sha256 = await writeSourceToFile(media.source, out, options);
+    return {
+      output: out,
+      kind: media.kind,
+      size: media.source.size,
+      sha256,
+      manifest: prepared.plan.manifest(),
+      findings: prepared.plan.findings,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      ...(media.partitions ? { partitions: media.partitions } : {}),
+    };
   } finally {
     await prepared.dispose();
   }

@@ -154,7 +154,12 @@ async function digest(body: AsyncIterable<Buffer>): Promise<string> {
   return h.digest('hex');
 }
 
-const GPT_NAMES: Record<string, string> = { [GPT_TYPE.efiSystem]: 'EFI System', [GPT_TYPE.microsoftBasicData]: 'Basic data', [GPT_TYPE.linuxFilesystem]: 'Linux filesystem' };
+const GPT_NAMES: Record<string, string> = {
+  [GPT_TYPE.efiSystem]: 'EFI System',
+  [GPT_TYPE.microsoftBasicData]: 'Basic data',
+  [GPT_TYPE.linuxFilesystem]: 'Linux filesystem',
+  '8DA63339-0007-60C0-C436-083AC8230908': 'Linux reserved',
+};
 
 async function readPartitions(ra: RandomAccess, findings: Finding[]): Promise<{ partitions: PartitionInfo[]; hybridMbr: boolean; gpt: boolean }> {
   const mbr = readMbr(await ra.read(0, SECTOR));
