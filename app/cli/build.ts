@@ -1,16 +1,20 @@
 import { dirname, resolve } from 'node:path';
 import type { BuildResult, Finding } from '../contract/build';
 import { EmtError } from '../errors';
-import { buildImageFile, buildIsoFile, type BuildInput } from '../media/build';
+import { stickContext } from '../flash/context';
+import { checkTargets, writeTargets } from '../flash/write-targets';
+import { buildImageFile, buildIsoFile, mediaSource, prepareBuild, type BuildInput } from '../media/build';
+import { confirmedChecks, printFindings as printTargetFindings, printResult, refuseBlocked, withInterrupt } from './flash';
 import { loadProfile } from '../profile/profile-file';
 import { classifyRelease } from '../release/read-release';
 import { flag, formatBytes, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 import { readPassword } from './profile';
 
 const USAGE = [
-  'build --release <tarball | dir | kernel --release initramfs> (--out X.iso | --out X.img --size 16G)',
+  'build --release <tarball | dir | kernel --release initramfs> (--out X.iso | --out X.img --size 16G | --target DEVICE...)',
   '            [--profile site.yaml] [--overlay DIR] [--append "k=v ..."] [--boot-chain DIR]',
   '            [--password-stdin | --password-env VAR | --ask-password] [--kit DIR] [--title TEXT] [--timeout SECONDS] [--json]',
+  '            with --target: [--yes] [--confirm-system-drive NAME]... [--no-verify] [--no-eject]',
 ].join('\n');
 
 export const buildCommand: Command = {
@@ -29,6 +33,11 @@ export const buildCommand: Command = {
     timeout: { type: 'string' },
     size: { type: 'string' },
     'release-id': { type: 'string' },
+    target: { type: 'string', multiple: true },
+    yes: { type: 'boolean' },
+    'confirm-system-drive': { type: 'string', multiple: true },
+    'no-verify': { type: 'boolean' },
+    'no-eject': { type: 'boolean' },
     'password-stdin': { type: 'boolean' },
     'password-env': { type: 'string' },
     'ask-password': { type: 'boolean' },
@@ -36,23 +45,60 @@ export const buildCommand: Command = {
   },
   async run(args, io) {
     const input = await buildInput(args, io);
+    if (strs(args, 'target').length > 0) return buildToSticks(input, args, io);
     const out = str(args, 'out');
-    if (!out) throw new EmtError('E_USAGE', '--out is required.', `Usage: emt-media ${USAGE}`);
-    const ac = new AbortController();
-    const onSignal = () => ac.abort();
-    process.once('SIGINT', onSignal);
-    try {
-      const path = resolve(io.cwd, out);
-      const size = str(args, 'size');
-      const opts = { onProgress: io.progress, signal: ac.signal };
-      const result = /\.img$/i.test(out) || size ? await buildImageFile(input, path, parseSize(size, input), opts) : await buildIsoFile(input, path, opts);
-      report(result, args, io);
-      return 0;
-    } finally {
-      process.off('SIGINT', onSignal);
-    }
+    if (!out) throw new EmtError('E_USAGE', '--out or --target is required.', `Usage: emt-media ${USAGE}`);
+    const path = resolve(io.cwd, out);
+    const size = str(args, 'size');
+    const result = await withInterrupt((signal) => {
+      const opts = { onProgress: io.progress, signal };
+      return /\.img$/i.test(out) || size ? buildImageFile(input, path, parseSize(size, input), opts) : buildIsoFile(input, path, opts);
+    });
+    report(result, args, io);
+    return 0;
   },
 };
+
+/**
+ * `build … --target /dev/sdX [--target …]`: build straight onto the sticks in one pass — the ISO (or
+ * the standalone stick layout, sized to the smallest stick) streams from the build into the writer,
+ * with no temporary image.
+ */
+async function buildToSticks(input: BuildInput, args: ParsedArgs, io: CliIo): Promise<number> {
+  const devices = strs(args, 'target');
+  const ctx = await stickContext(io.env);
+  const acceptWarnings = flag(args, 'yes');
+  const sizes = (await checkTargets(devices, 0, ctx)).map((c) => c.drive?.size ?? 0);
+  const prepared = await prepareBuild(input, { onProgress: io.progress });
+  try {
+    const media = await mediaSource(prepared, Math.min(...sizes.filter((n) => n > 0), Number.MAX_SAFE_INTEGER));
+    const checks = await confirmedChecks(devices, media.source.size, args, { ...ctx, acceptWarnings });
+    if (!flag(args, 'json')) printTargetFindings(checks, io);
+    refuseBlocked(checks, acceptWarnings);
+    const result = await withInterrupt((signal) =>
+      writeTargets({
+        ...ctx,
+        source: media.source,
+        targets: checks.map((c) => c.target),
+        verify: !flag(args, 'no-verify'),
+        eject: !flag(args, 'no-eject'),
+        acceptWarnings,
+        isInteractive: process.stdin.isTTY === true,
+        env: io.env,
+        onProgress: io.progress,
+        signal,
+      }),
+    );
+    if (!flag(args, 'json')) {
+      const m = prepared.plan.manifest();
+      io.out(`Built ${media.kind === 'stick' ? 'the standalone stick layout' : 'the ISO'} from ${m.release.source} (${m.release.layout}, mode ${m.mode}) straight onto ${devices.length} stick(s).`);
+      printFindings(prepared.plan.findings, io);
+    }
+    return printResult(result, 'written', args, io);
+  } finally {
+    await prepared.dispose();
+  }
+}
 
 async function buildInput(args: ParsedArgs, io: CliIo): Promise<BuildInput> {
   const releases = strs(args, 'release').map((r) => resolve(io.cwd, r));
