@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { ReadableStream } from 'node:stream/web';
 import * as xzModule from 'xz-decompress';
 import { EmtError } from '../../errors';
 import { ByteReader } from './byte-reader';
@@ -31,7 +32,10 @@ const FILTER_NAMES: Record<number, string> = { 3: 'delta', 4: 'x86 BCJ', 5: 'Pow
  */
 export async function* decodeXzStream(reader: ByteReader, onStream?: (s: XzStreamInfo) => void): AsyncGenerator<Buffer, void, undefined> {
   const offset = reader.position;
-  const decoded = new XzReadableStream(ReadableStream.from(coalesce(walkStream(reader, offset, onStream))));
+  // Node's web ReadableStream (node:stream/web) is what xz-decompress reads; under the DOM lib of the
+  // main process's type check the global one has no `from`, hence the explicit import and cast.
+  const input = ReadableStream.from(coalesce(walkStream(reader, offset, onStream))) as unknown as ConstructorParameters<typeof XzReadableStream>[0];
+  const decoded = new XzReadableStream(input);
   const out = decoded.getReader();
   let isDone = false;
   try {
