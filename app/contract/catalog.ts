@@ -141,8 +141,8 @@ export type CacheEntry = z.infer<typeof CacheEntrySchema>;
 
 /**
  * `ok`: every file there with the recorded size and time; `changed`: a file's size or time moved,
- * or the machine restarted before the files were flushed (re-hashed on use); `missing`: a file is gone (a referenced import was moved); `corrupt`: the last
- * verify found a different hash.
+ * or the machine restarted before the files were flushed (re-hashed on use); `missing`: a file is
+ * gone (a referenced import was moved); `corrupt`: the last verify found a different hash.
  */
 export const EntryHealthSchema = z.enum(['ok', 'changed', 'missing', 'corrupt']);
 export type EntryHealth = z.infer<typeof EntryHealthSchema>;

@@ -22,7 +22,8 @@ export async function readPin(pinsDir: string, id: string, url: string): Promise
 
 export async function writePin(pinsDir: string, pin: Pin): Promise<void> {
   await mkdir(pinsDir, { recursive: true });
-  await writeJsonAtomic(join(pinsDir, `${pinKey(pin.id, pin.url)}.json`), PinSchema.parse(pin));
+  // Not flushed, like all cache metadata (cache.ts): a pin lost in a power cut is taken again.
+  await writeJsonAtomic(join(pinsDir, `${pinKey(pin.id, pin.url)}.json`), PinSchema.parse(pin), { isDurable: false });
 }
 
 export async function listPins(pinsDir: string): Promise<Pin[]> {

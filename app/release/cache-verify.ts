@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { CacheEntry, VerifyResult } from '../contract/catalog';
 import { EmtError, toEmtError } from '../errors';
 import type { OnProgress } from '../jobs/progress';
@@ -20,6 +20,7 @@ export async function verifyEntry(cache: ReleaseCache, id: string, opts: { onPro
     try {
       const before = await stat(path);
       const { sha256 } = await hashFile(path, { onProgress: opts.onProgress, signal: opts.signal, phase: 'verify' });
+      if (entry.unflushedBootId && sha256 === f.sha256) await flush(path);
       files.push({ name: f.name, expected: f.sha256, actual: sha256, ...(sha256 === f.sha256 ? {} : { problem: 'the content differs from when it was cached' }) });
       fresh.push({ ...f, size: before.size, mtimeMs: before.mtimeMs });
     } catch (e) {
@@ -31,10 +32,22 @@ export async function verifyEntry(cache: ReleaseCache, id: string, opts: { onPro
   }
   const isOk = files.every((f) => !f.problem);
   const problem = files.find((f) => f.problem);
+  const { unflushedBootId, ...rest } = entry;
   await cache.update({
-    ...entry,
+    ...rest,
+    ...(isOk || !unflushedBootId ? {} : { unflushedBootId }),
     files: isOk ? fresh : entry.files,
     lastCheck: { at: new Date().toISOString(), isOk, ...(problem ? { problem: `${problem.name}: ${problem.problem}` } : {}) },
   });
   return { id, isOk, files };
+}
+
+/** Force a file's bytes to disk (they were checked from the page cache; now make them last). */
+async function flush(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -8,6 +8,7 @@ import { ReleaseCache } from './cache';
 import { planEviction } from './cache-evict';
 import { verifyEntry } from './cache-verify';
 import { useCachedRelease } from './cache-use';
+import { bootId } from './cache-boot';
 
 let dir: string;
 let cache: ReleaseCache;
@@ -148,5 +149,18 @@ describe('release cache', () => {
     await expect(useCachedRelease(cache, 'gone')).rejects.toMatchObject({ code: 'E_CACHE_MISSING' });
     expect(await cache.isInUse('gone')).toBe(false);
     await expect(useCachedRelease(cache, 'nope')).rejects.toMatchObject({ code: 'E_CACHE_NOT_FOUND' });
+  });
+
+  it('re-hashes (and flushes) files published without a flush in an earlier boot before trusting them', async () => {
+    const e = await put('a', 1000, '2026-01-01T00:00:00Z');
+    await cache.update({ ...e, unflushedBootId: bootId() });
+    expect(await cache.health((await cache.get('a'))!)).toBe('ok');
+    await cache.update({ ...e, unflushedBootId: 'a-boot-before-a-power-cut' });
+    expect(await cache.health((await cache.get('a'))!)).toBe('changed');
+    const inUse = await useCachedRelease(cache, 'a');
+    await inUse.release();
+    const after = (await cache.get('a'))!;
+    expect(after.unflushedBootId).toBeUndefined();
+    expect(await cache.health(after)).toBe('ok');
   });
 });

@@ -7,7 +7,7 @@ import type { CatalogSource } from '../contract/catalog';
 import type { Settings } from '../contract/settings';
 import { EmtError, isEmtError, toEmtError } from '../errors';
 import { readJsonIfExists, writeJsonAtomic } from '../settings/atomic-json';
-import type { ReleaseCache } from './cache';
+import { LAZY, type ReleaseCache } from './cache';
 import { builtInCatalog, parseCatalog, type LoadedCatalog } from './catalog';
 import { isRetryable } from './download-http';
 import { proxyConfig } from './download-proxy';
@@ -149,5 +149,5 @@ async function saveCopy(url: string, fetched: { data: Buffer; signature: Buffer 
     fetchedAt: fetched.fetchedAt ?? new Date().toISOString(),
     data: fetched.data.toString('base64'),
     signature: fetched.signature?.toString('base64') ?? null,
-  });
+  }, LAZY);
 }

@@ -4,7 +4,7 @@ import type { Settings } from '../contract/settings';
 import { EmtError, throwIfAborted, toEmtError } from '../errors';
 import type { OnProgress } from '../jobs/progress';
 import { readJsonIfExists, writeJsonAtomic } from '../settings/atomic-json';
-import { openCache } from './cache';
+import { LAZY, openCache } from './cache';
 import { DISCOVERED_CATALOG } from './catalog-load';
 import { httpRequest, statusError } from './download-http';
 import { proxyConfig, proxyFor, type ProxyConfig } from './download-proxy';
@@ -139,5 +139,5 @@ async function remember(found: BootkitRelease[], opts: DiscoveryOptions): Promis
   const old = CatalogSchema.safeParse(await readJsonIfExists(file).catch(() => null));
   const byId = new Map((old.success ? old.data.releases : []).map((r) => [r.id, r] as const));
   for (const r of found) byId.set(r.id, r);
-  await writeJsonAtomic(file, { schemaVersion: 1, name: 'Discovered builds', updated: new Date().toISOString().slice(0, 10), releases: [...byId.values()] });
+  await writeJsonAtomic(file, { schemaVersion: 1, name: 'Discovered builds', updated: new Date().toISOString().slice(0, 10), releases: [...byId.values()] }, LAZY);
 }

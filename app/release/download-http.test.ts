@@ -1,5 +1,8 @@
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { proxyConfig } from './download-proxy';
+import { httpRequest } from './download-http';
+import { DIRECT, proxyConfig } from './download-proxy';
 import { fetchSmall } from './download-retry';
 import { download } from './download';
 import { ConnectProxy } from './testing/connect-proxy';
@@ -76,5 +79,45 @@ describe('HTTP through a proxy', () => {
     await expect(fetchSmall(plainServer.url('/f.tar.gz'), { proxy: manual(deadUrl), ...FAST_NETWORK, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } })).rejects.toMatchObject({ code: 'E_PROXY_UNREACHABLE' });
     await expect(fetchSmall(tlsServer.url('/f.tar.gz'), { proxy: manual(proxy.url), ...FAST_NETWORK })).rejects.toMatchObject({ code: 'E_TLS_UNTRUSTED' });
     await expect(fetchSmall(tlsServer.url('/f.tar.gz'), { proxy: manual(proxy.url, '*'), ...FAST_NETWORK })).rejects.toMatchObject({ code: 'E_TLS_UNTRUSTED' });
+  });
+});
+
+describe('the HTTP/1.1 client against other servers', () => {
+  it('reads chunked bodies, follows redirects, skips 103 Early Hints (node:http as the server)', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/moved') return void res.writeHead(302, { location: '/chunked' }).end();
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      // No Content-Length: node:http sends it chunked, one chunk per write.
+      for (let i = 0; i < 50; i++) res.write(file.bytes.subarray(i * 20_000, (i + 1) * 20_000));
+      res.end(file.bytes.subarray(1_000_000));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/moved`;
+      const body = await fetchSmall(url, { proxy: DIRECT, ...FAST_NETWORK, limit: 4 << 20 });
+      expect(body.equals(file.bytes)).toBe(true);
+      const res = await httpRequest(url, { proxy: DIRECT, ...FAST_NETWORK });
+      expect([res.status, res.url.pathname, res.headers['transfer-encoding']]).toEqual([200, '/chunked', 'chunked']);
+      res.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('reads a body that ends when the server closes, and refuses what is not HTTP', async () => {
+    const answers = ['HTTP/1.0 200 OK\r\nServer: old\r\n\r\nthe body runs to the close', 'SSH-2.0-OpenSSH_9.2\r\n'];
+    const server = net.createServer((s) => {
+      s.once('data', () => s.end(answers.shift() ?? ''));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+      expect((await fetchSmall(url, { proxy: DIRECT, ...FAST_NETWORK })).toString()).toBe('the body runs to the close');
+      await expect(fetchSmall(url, { proxy: DIRECT, ...FAST_NETWORK })).rejects.toMatchObject({ code: 'E_HTTP_PROTOCOL' });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -9,20 +9,26 @@ import { isProcessAlive } from './cache-evict';
 
 /**
  * A download in progress lives in the cache's `downloads/` folder as three files: `<key>.part`
- * (the bytes), `<key>.json` (what they are: URL, the server's validators, how many bytes are known
- * to be on disk) and `<key>.lock` (the pid of the process downloading it). The state is written
- * atomically after the bytes it describes were flushed, so after a crash or a restart the download
- * resumes from a length that is really on disk.
+ * (the bytes), `<key>.json` (what they are: URL, the server's validators, how far they go) and
+ * `<key>.lock` (the pid of the process downloading it).
+ *
+ * The bytes are not flushed to disk while downloading (that would halve the speed on a laptop
+ * disk); instead the state records *marks*, the sha256 of the first N bytes, for several N. After
+ * a restart, and even after a power cut that left garbage in the file's tail, the download resumes
+ * from the last mark whose prefix still hashes the same: the bytes kept are the bytes received.
  */
+export const PrefixMarkSchema = z.object({ bytes: z.number().int().nonnegative(), sha256: z.string() });
+export type PrefixMark = z.infer<typeof PrefixMarkSchema>;
+
 export const PartStateSchema = z.object({
   id: z.string(),
   url: z.string(),
   etag: z.string().nullable(),
   lastModified: z.string().nullable(),
   total: z.number().int().nonnegative().nullable(),
-  /** Bytes flushed to disk (the .part may be longer; the tail past this is not trusted). */
-  durableBytes: z.number().int().nonnegative(),
-  /** All bytes are there; set once the transfer ended cleanly. */
+  /** Prefix hashes, ascending; the last one is as far as the bytes were written at the checkpoint. */
+  marks: z.array(PrefixMarkSchema),
+  /** All bytes are there (the last mark is at `total`); set once the transfer ended cleanly. */
   isComplete: z.boolean(),
 });
 export type PartState = z.infer<typeof PartStateSchema>;
@@ -45,8 +51,9 @@ export async function readPartState(files: PartFiles): Promise<PartState | null>
   return parsed?.success ? parsed.data : null;
 }
 
+/** Not flushed: a power cut that loses it costs the progress since the last flush by the OS. */
 export async function writePartState(files: PartFiles, state: PartState): Promise<void> {
-  await writeJsonAtomic(files.state, state);
+  await writeJsonAtomic(files.state, state, { isDurable: false });
 }
 
 export async function discardPart(files: PartFiles): Promise<void> {
@@ -92,7 +99,7 @@ export async function listPartials(downloadsDir: string): Promise<Array<PartialD
     const state = await readPartState(files);
     const size = await stat(files.part).then((s) => s.size, () => null);
     if (!state || size === null) continue;
-    out.push({ key, id: state.id, url: state.url, bytes: Math.min(size, state.durableBytes), total: state.total, isComplete: state.isComplete });
+    out.push({ key, id: state.id, url: state.url, bytes: Math.min(size, state.marks.at(-1)?.bytes ?? 0), total: state.total, isComplete: state.isComplete });
   }
   return out;
 }

@@ -1,5 +1,5 @@
-import { cancelledError, EmtError, throwIfAborted } from '../errors';
-import { httpRequest, isRetryable, retryAfterMs, statusError, type HttpRequestOptions, type HttpTuning } from './download-http';
+import { cancelledError, throwIfAborted, type EmtError } from '../errors';
+import { httpRequest, isRetryable, readBody, retryAfterMs, statusError, type HttpRequestOptions, type HttpTuning } from './download-http';
 import { proxyFor } from './download-proxy';
 
 /**
@@ -55,17 +55,7 @@ export async function fetchSmall(
         res.close();
         throw statusError(res.status, res.url, proxyFor(res.url, opts.proxy));
       }
-      const parts: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += chunk.length;
-        if (size > limit) {
-          res.close();
-          throw new EmtError('E_HTTP_TOO_LARGE', `${url} is larger than ${limit} bytes, which is too large for what it should be.`, 'Check that the URL points at the right file.');
-        }
-        parts.push(chunk);
-      }
-      return Buffer.concat(parts);
+      return await readBody(res, limit);
     } catch (e) {
       if (!isRetryable(e) || failures > policy.retries) throw e;
       const delay = backoffMs(failures, policy, retryAfter);

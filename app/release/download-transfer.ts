@@ -1,10 +1,11 @@
-import { createHash, type Hash } from 'node:crypto';
-import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { EmtError, throwIfAborted, toEmtError } from '../errors';
+import { createHash } from 'node:crypto';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { EmtError, toEmtError } from '../errors';
 import { ProgressMeter, type OnProgress } from '../jobs/progress';
 import { httpRequest, interruptedError, isRetryable, retryAfterMs, statusError, type HttpResponse, type HttpTuning } from './download-http';
 import { proxyFor, type ProxyConfig } from './download-proxy';
-import { discardPart, readPartState, writePartState, type PartFiles, type PartState } from './download-part';
+import { discardPart, readPartState, writePartState, type PartFiles, type PartState, type PrefixMark } from './download-part';
+import { HashWorker } from './download-hasher';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './download-retry';
 
 /**
@@ -26,7 +27,7 @@ export interface TransferOptions {
   ca?: string | Buffer;
   signal?: AbortSignal;
   onProgress?: OnProgress;
-  /** Flush to disk and record the length at least this often (bytes, ms). */
+  /** Record how far the bytes go at least this often (bytes, ms). */
   checkpoint?: { bytes: number; ms: number };
 }
 
@@ -40,7 +41,9 @@ export interface TransferResult {
 }
 
 const BATCH = 1 << 20;
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const PROGRESS_RESETS_RETRIES = 64 << 10;
+const MAX_BACKLOG = 32 << 20;
 const DEFAULT_CHECKPOINT = { bytes: 64 << 20, ms: 2000 };
 
 export async function transfer(opts: TransferOptions): Promise<TransferResult> {
@@ -54,14 +57,12 @@ export async function transfer(opts: TransferOptions): Promise<TransferResult> {
 
 class Transfer {
   private fh!: FileHandle;
-  private hash: Hash = createHash('sha256');
+  private hasher!: HashWorker;
   private state: PartState | null = null;
   private offset = 0;
   private downloaded = 0;
-  /** Bytes whose write to the .part has completed (`offset` runs ahead while a write is in flight). */
-  private written = 0;
   private resumedFrom = 0;
-  private syncing: Promise<void> | null = null;
+  private saving: Promise<void> | null = null;
   private lastCheckpoint = { bytes: 0, at: performance.now() };
   private meter: ProgressMeter | null = null;
   private meterBase = 0;
@@ -100,36 +101,31 @@ class Transfer {
     }
   }
 
-  /** Open the .part and decide how much of it can be trusted. */
+  /** Open the .part and keep the longest prefix that still hashes as recorded. */
   private async openPart(): Promise<void> {
     const { files, id, url } = this.o;
     let state = await readPartState(files);
-    const onDisk = await stat(files.part).then((s) => s.size, () => 0);
     if (state && (state.url !== url || state.id !== id)) state = null;
     // Across restarts only a validator proves the server still has the same file.
     if (state && !state.isComplete && !state.etag && !state.lastModified) state = null;
     if (!state) await discardPart(files);
-    this.state = state;
-    this.offset = state ? Math.min(onDisk, state.durableBytes) : 0;
-    if (state?.isComplete && this.offset !== state.total) state.isComplete = false;
     this.fh = await open(files.part, state ? 'r+' : 'w');
+    const check = new ProgressMeter('check', state?.marks.at(-1)?.bytes ?? 0, this.o.onProgress, { target: id });
+    this.hasher = new HashWorker(files.part, (n) => check.set(n));
+    if (state) {
+      this.offset = await this.hasher.resume(state.marks);
+      state.marks = state.marks.filter((m) => m.bytes <= this.offset);
+      state.isComplete &&= state.total === this.offset;
+    }
+    this.state = state;
     await this.fh.truncate(this.offset);
-    this.written = this.offset;
+    this.lastCheckpoint.bytes = this.offset;
     this.resumedFrom = this.offset;
-    await this.hashPrefix();
   }
 
-  /** Feed the bytes already on disk into the running hash (the hash state cannot be saved). */
-  private async hashPrefix(): Promise<void> {
-    const meter = new ProgressMeter('check', this.offset, this.o.onProgress, { target: this.o.id });
-    const buf = Buffer.allocUnsafe(BATCH);
-    for (let pos = 0; pos < this.offset; ) {
-      throwIfAborted(this.o.signal);
-      const { bytesRead } = await this.fh.read(buf, 0, Math.min(BATCH, this.offset - pos), pos);
-      this.hash.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-      meter.set(pos);
-    }
+  /** Bytes written to the .part and hashed, as a prefix mark. */
+  private get written(): PrefixMark {
+    return this.hasher.lastMark ?? { bytes: 0, sha256: EMPTY_SHA256 };
   }
 
   private request(): Promise<HttpResponse> {
@@ -165,8 +161,13 @@ class Transfer {
         res.close();
         throw sizeMismatch(this.o.url, this.o.expectedSize, length);
       }
-      this.state = { id: this.o.id, url: this.o.url, etag: header(res, 'etag'), lastModified: header(res, 'last-modified'), total: length, durableBytes: 0, isComplete: false };
-      await writePartState(this.o.files, this.state);
+      this.state = { id: this.o.id, url: this.o.url, etag: header(res, 'etag'), lastModified: header(res, 'last-modified'), total: length, marks: [], isComplete: false };
+      // Saved beside the body, not before it: the first checkpoint waits for it.
+      await this.saving;
+      this.saving = writePartState(this.o.files, this.state).then(() => {
+        this.saving = null;
+      });
+      this.saving.catch(() => undefined);
       this.startMeter();
       return 'body';
     }
@@ -185,39 +186,53 @@ class Transfer {
 
   private async receive(res: HttpResponse): Promise<void> {
     const total = this.state!.total;
-    let batch = Buffer.allocUnsafe(BATCH);
+    // Reading the socket never waits for the disk (a reader that stalls makes the sender stall,
+    // and on a busy machine it wakes up late): full batches queue up for writing, in order, and
+    // only a backlog of MAX_BACKLOG bytes pauses the socket. Written batches are recycled.
+    const spare: Buffer[] = [];
+    let batch: Buffer = Buffer.allocUnsafeSlow(BATCH);
     let filled = 0;
-    let writing: Promise<unknown> = Promise.resolve();
-    // One write in flight while the next batch fills from the socket.
-    const flush = async () => {
-      await writing;
-      const buf = batch.subarray(0, filled);
+    let backlog = 0;
+    let writing: Promise<void> = Promise.resolve();
+    const flush = () => {
+      const full = batch;
+      const length = filled;
       const end = this.offset;
-      writing = writeAll(this.fh, buf, end - buf.length).then(() => {
-        this.written = end;
-      });
-      batch = Buffer.allocUnsafe(BATCH);
+      backlog += length;
+      writing = writing
+        .then(() => writeAll(this.fh, full.subarray(0, length), end - length))
+        .then(() => {
+          backlog -= length;
+          spare.push(full);
+          this.hasher.hashUpTo(end);
+        });
+      // A failed write (ENOSPC) stops the transfer; the error surfaces when `writing` is awaited.
+      writing.catch(() => res.close());
+      batch = spare.pop() ?? Buffer.allocUnsafeSlow(BATCH);
       filled = 0;
+      if (backlog >= MAX_BACKLOG) {
+        res.pause();
+        writing.then(() => res.resume(), () => undefined);
+      }
     };
     try {
-      for await (const chunk of res.body) {
+      await res.read((buf, start, end) => {
         // A Content-Range total smaller than what the server then sends.
-        if (total !== null && this.offset + chunk.length > total) throw sizeMismatch(this.o.url, total, this.offset + chunk.length);
-        this.hash.update(chunk);
-        for (let used = 0; used < chunk.length; ) {
-          const n = chunk.copy(batch, filled, used);
-          used += n;
+        if (total !== null && this.offset + (end - start) > total) throw sizeMismatch(this.o.url, total, this.offset + (end - start));
+        for (let at = start; at < end; ) {
+          const n = buf.copy(batch, filled, at, end);
+          at += n;
           filled += n;
           this.offset += n;
-          if (filled === BATCH) await flush();
+          if (filled === BATCH) flush();
         }
-        this.downloaded += chunk.length;
+        this.downloaded += end - start;
         this.meter?.set(this.offset - this.meterBase);
-        await this.checkpoint(false);
-      }
+        this.checkpoint(false).catch(() => undefined);
+      });
     } finally {
       // Bytes that arrived are good whatever ended the body: keep them for the next attempt.
-      if (filled > 0) await flush();
+      if (filled > 0) flush();
       await writing;
     }
     if (total !== null && this.offset < total) throw interruptedError(new URL(this.o.url), `the body ended after ${this.offset} of ${total} bytes`);
@@ -233,57 +248,60 @@ class Transfer {
 
   /** Everything from the start: the server no longer has (or never gave) what is on disk. */
   private async restart(): Promise<void> {
-    await this.syncing;
+    await this.saving;
     // The .part stays open and in place; only its description goes.
     await unlink(this.o.files.state).catch(() => undefined);
     await this.fh.truncate(0);
     this.offset = 0;
-    this.written = 0;
-    this.hash = createHash('sha256');
+    this.lastCheckpoint.bytes = 0;
+    this.hasher.reset();
     this.state = null;
     this.resumedFrom = 0;
   }
 
   /**
-   * Make the bytes so far durable and record their length, at most every `checkpoint.bytes` or
-   * `checkpoint.ms`. The flush runs beside the transfer (it does not stall the socket); only a
-   * forced checkpoint (error, end) waits for it.
+   * Record how far the bytes go (with a prefix mark) at most every `checkpoint.bytes` or
+   * `checkpoint.ms`. Marks are kept about every `checkpoint.bytes`, plus the latest, so a resume
+   * after damage loses at most that much. Saving runs beside the transfer; a forced one waits.
    */
   private async checkpoint(force: boolean): Promise<void> {
     const every = this.o.checkpoint ?? DEFAULT_CHECKPOINT;
     const now = performance.now();
-    const isDue = this.written - this.lastCheckpoint.bytes >= every.bytes || now - this.lastCheckpoint.at >= every.ms;
-    if (this.syncing && !force) return;
-    await this.syncing;
-    if (!this.state || (!force && !isDue) || this.written === this.state.durableBytes) return;
-    this.lastCheckpoint = { bytes: this.written, at: now };
-    const at = this.written;
+    // A forced checkpoint (an error, a cancel) waits for the worker to hash all that was written.
+    const mark = force ? await this.hasher.digest() : this.written;
+    const isDue = mark.bytes - this.lastCheckpoint.bytes >= every.bytes || now - this.lastCheckpoint.at >= every.ms;
+    if (this.saving && !force) return;
+    await this.saving;
     const state = this.state;
-    this.syncing = this.fh
-      .datasync()
-      .then(() => writePartState(this.o.files, { ...state, durableBytes: at }))
-      .then(() => {
-        if (this.state === state) state.durableBytes = at;
-        this.syncing = null;
-      });
-    if (force) await this.syncing;
+    if (!state || (!force && !isDue) || mark.bytes === (state.marks.at(-1)?.bytes ?? 0)) return;
+    const kept = state.marks.filter((m, i) => i < state.marks.length - 1 || m.bytes - (state.marks.at(-2)?.bytes ?? 0) >= every.bytes);
+    state.marks = [...kept, mark];
+    this.lastCheckpoint = { bytes: mark.bytes, at: now };
+    this.saving = writePartState(this.o.files, { ...state, marks: [...state.marks] }).then(() => {
+      this.saving = null;
+    });
+    this.saving.catch(() => undefined);
+    if (force) await this.saving;
   }
 
   private async finishPart(): Promise<void> {
-    await this.syncing;
+    await this.saving;
     await this.fh.truncate(this.offset);
-    await this.fh.datasync();
-    this.state = { ...this.state!, total: this.state!.total ?? this.offset, durableBytes: this.offset, isComplete: true };
+    const end = await this.hasher.digest();
+    if (end.bytes !== this.offset) throw new Error(`hashed ${end.bytes} of ${this.offset} bytes`);
+    this.state = { ...this.state!, total: this.state!.total ?? this.offset, marks: [...this.state!.marks, end], isComplete: true };
     await writePartState(this.o.files, this.state);
     this.meter?.finish();
   }
 
-  private result(): TransferResult {
-    return { size: this.offset, sha256: this.hash.digest('hex'), resumedFrom: this.resumedFrom, bytesDownloaded: this.downloaded };
+  private async result(): Promise<TransferResult> {
+    const { sha256 } = await this.hasher.digest();
+    return { size: this.offset, sha256, resumedFrom: this.resumedFrom, bytesDownloaded: this.downloaded };
   }
 
   async close(): Promise<void> {
-    await this.syncing?.catch(() => undefined);
+    await this.saving?.catch(() => undefined);
+    this.hasher?.close();
     await this.fh?.close().catch(() => undefined);
   }
 }

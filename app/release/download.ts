@@ -6,6 +6,7 @@ import type { Settings } from '../contract/settings';
 import { EmtError, isEmtError } from '../errors';
 import type { OnProgress } from '../jobs/progress';
 import { openCache, type ReleaseCache } from './cache';
+import { bootId } from './cache-boot';
 import { readPin, writePin } from './cache-pins';
 import { verifyEntry } from './cache-verify';
 import { findRelease, unknownRelease } from './catalog-list';
@@ -158,7 +159,7 @@ async function publish(
   if (checksum && release.kind === 'os-image') await small(checksum, fileNameOf(release.sha256Url), 'checksum');
   if (cert && release.kind === 'os-image' && release.secureBootCertUrl) await small(cert, fileNameOf(release.secureBootCertUrl), 'certificate');
   const now = new Date().toISOString();
-  return { schemaVersion: 1, id: release.id, kind: release.kind, name: release.name, origin: { type: 'download', url: release.url }, files, verification, addedAt: now, lastUsedAt: now, release };
+  return { schemaVersion: 1, id: release.id, kind: release.kind, name: release.name, origin: { type: 'download', url: release.url }, files, verification, addedAt: now, lastUsedAt: now, unflushedBootId: bootId(), release };
 }
 
 function fileNameOf(url: string): string {

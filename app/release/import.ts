@@ -8,6 +8,7 @@ import type { Settings } from '../contract/settings';
 import { cancelledError, EmtError, toEmtError } from '../errors';
 import { ProgressMeter, type OnProgress } from '../jobs/progress';
 import { openCache } from './cache';
+import { bootId } from './cache-boot';
 
 /**
  * A release from local files: a Bootkit tarball, a folder holding a kernel (`vmlinuz-*`) and an
@@ -69,6 +70,7 @@ export async function importRelease(opts: ImportOptions): Promise<{ entry: Cache
       verification: 'imported',
       addedAt: now,
       lastUsedAt: now,
+      ...(mode === 'copy' ? { unflushedBootId: bootId() } : {}),
     };
     await cache.commit(stage, entry);
     return { entry, evicted: await cache.evict([id]) };
@@ -133,7 +135,6 @@ async function hashAndCopy(path: string, target: string | null, onBytes: (n: num
       size += chunk.length;
       onBytes(size);
     }
-    await out?.sync();
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw cancelledError();
     throw toEmtError(e, `Importing ${path} failed`);

@@ -195,7 +195,7 @@ export class FaultServer {
       off += chunk.length;
       const isFlowing = write(chunk);
       if (pace.kind === 'trickle' && off < to) await this.wait(pace.intervalMs);
-      else if (!isFlowing && res) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      else if (!isFlowing && res) await drained(res);
     }
     done();
   }
@@ -209,6 +209,19 @@ export class FaultServer {
       this.timers.add(t);
     });
   }
+}
+
+/** Until the response can take more, or is gone (listeners removed either way). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function sizeOf(body: ServedFile['body']): number {

@@ -51,6 +51,6 @@ export function randomFile(size: number): { bytes: Buffer; sha256: string } {
 
 /** Settings for fast failure in tests: short timeouts, few and quick retries. */
 export const FAST_NETWORK = {
-  tuning: { connectTimeoutMs: 2000, idleTimeoutMs: 300 },
+  tuning: { connectTimeoutMs: 5000, idleTimeoutMs: 1000 },
   retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 20 },
 };
