@@ -14,6 +14,6 @@ export type EngineNamespaces = Exclude<keyof Contract, ShellNamespaces>;
  * The engine side of the contract: each call mapped onto the engine function that does the work.
  * Node only, no Electron: Electron main and the Playwright bridge both serve the UI with these.
  */
-export function createEngineHandlers(ctx: EngineContext, options: { resourcesPath?: string } = {}): Pick<Handlers<Contract>, EngineNamespaces> {
-  return { ...releaseHandlers(ctx), ...profileHandlers(), ...flashHandlers(ctx), ...buildHandlers(ctx, options) };
+export function createEngineHandlers(ctx: EngineContext): Pick<Handlers<Contract>, EngineNamespaces> {
+  return { ...releaseHandlers(ctx), ...profileHandlers(), ...flashHandlers(ctx), ...buildHandlers(ctx) };
 }

@@ -63,7 +63,7 @@ function start(): void {
       jobs,
       log,
     }),
-    ...createEngineHandlers({ env: process.env, cwd: app.getPath('home'), builds: new Map() }, app.isPackaged ? { resourcesPath: process.resourcesPath } : {}),
+    ...createEngineHandlers({ env: process.env, cwd: app.getPath('home'), builds: new Map(), ...(app.isPackaged ? { resourcesPath: process.resourcesPath } : {}) }),
   };
   const gate = new Gate(
     contract,

@@ -114,6 +114,8 @@ export const BuildRequestSchema = z.object({
   /** Where the ISO goes (a path chosen in a save dialog). */
   output: z.string().min(1),
   password: z.string().optional(),
+  /** The profile's file, if it was opened or saved: its relative paths (OS image, user apps) start there. */
+  profilePath: z.string().nullable().optional(),
 });
 export type BuildRequest = z.infer<typeof BuildRequestSchema>;
 
@@ -167,8 +169,11 @@ export const contract = {
     verify: job([ReleaseIdSchema], VerifyResultSchema),
   },
   profiles: {
-    /** Findings for every field plus the plain-language summary: called as the user types. */
-    check: call([ProfileDraftSchema], ProfilePreviewSchema),
+    /**
+     * Findings for every field plus the plain-language summary: called as the user types. The
+     * second argument is the profile's file, where its relative paths start (null: not saved).
+     */
+    check: call([ProfileDraftSchema, z.string().nullable()], ProfilePreviewSchema),
     load: call([z.string().min(1)], LoadedProfileSchema),
     parse: call([z.string(), z.enum(['yaml', 'json'])], LoadedProfileSchema),
     /** The EMT-S installer scripts from a folder or a tarball the user picked. */

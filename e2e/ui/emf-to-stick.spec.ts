@@ -12,8 +12,10 @@ test('EMF: release from a catalog on 127.0.0.1, customized, built, written to a 
   writeFileSync(caPath, makeCert('Lab Orchestrator CA').pem);
   const iso = join(engineEnv.dir, 'lab-site.iso');
 
+  // The server trickles the tarball, so that the download's progress is on screen long enough to see.
+  catalog.server.inject(new URL(catalog.release.url).pathname, { kind: 'trickle', bytesPerChunk: 1 << 20, intervalMs: 150 });
   await app.release.open();
-  await app.release.download(catalog.release.buildDate);
+  await app.release.download(catalog.release.buildDate, { isSlow: true });
   await app.release.choose(catalog.release.buildDate);
   await expect(app.release.row(catalog.release.buildDate).getByRole('listitem')).toContainText(['Downloaded', 'Works offline', 'Verified against the catalog']);
   await expect(app.summary()).toContainText('Lab Bootkit');

@@ -1,43 +1,33 @@
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { Contract } from '../../app/contract/api';
 import { fromFile } from '../../app/formats/byte-source';
 import { buildIsoFile } from '../../app/media/build';
 import { SecretText } from '../../app/profile/secrets';
-import { openCache } from '../../app/release/cache';
-import { useCachedRelease } from '../../app/release/cache-use';
-import { classifyRelease } from '../../app/release/read-release';
 import type { Handlers } from '../handler-types';
-import { settingsOf, type EngineContext } from './context';
+import type { EngineContext } from './context';
+import { osImagePath, profileDirOf, withBuildInput } from './media-input';
 
 /** `build`: a cached release plus a profile into an ISO file (app/media), remembered for the write. */
-export function buildHandlers(ctx: EngineContext, options: { resourcesPath?: string } = {}): Pick<Handlers<Contract>, 'build'> {
+export function buildHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'build'> {
   return {
     build: {
       run: async (job, req) => {
-        const cache = await openCache(await settingsOf(ctx), ctx.env);
-        // Leased: the cache will not evict the release while it is being read.
-        const inUse = await useCachedRelease(cache, req.releaseId, { onProgress: job.progress, signal: job.signal });
-        try {
-          const release = await classifyRelease(inUse.files.filter((f) => f.role !== 'checksum' && f.role !== 'certificate').map((f) => f.absolutePath));
-          const result = await buildIsoFile(
-            {
-              release,
-              releaseId: req.releaseId,
-              ...(req.profile ? { profile: req.profile, profileDir: dirname(req.output) } : {}),
-              ...(req.password ? { password: new SecretText(req.password) } : {}),
-              ...(options.resourcesPath ? { resourcesPath: options.resourcesPath } : {}),
-            },
-            req.output,
-            { onProgress: job.progress, signal: job.signal },
-          );
-          // A standalone stick is the ISO plus partitions 5-7 (DOMAIN.md §3); the ISO alone would be refused by its installer.
-          if (result.manifest.mode !== 'standalone') ctx.builds.set(result.output, { source: await fromFile(result.output), sourcePaths: [result.output] });
-          else ctx.builds.delete(result.output);
-          return result;
-        } finally {
-          await inUse.release();
+        const recipe = { releaseId: req.releaseId, profile: req.profile, profileDir: profileDirOf(req.profilePath ?? req.output), ...(req.password ? { password: new SecretText(req.password) } : {}) };
+        const result = await withBuildInput(ctx, recipe, job, (input) => buildIsoFile(input, req.output, { onProgress: job.progress, signal: job.signal }));
+        const osImage = req.profile ? osImagePath(req.profile, recipe.profileDir) : null;
+        if (req.profile?.mode === 'standalone' && osImage && recipe.password) {
+          ctx.builds.set(result.output, { kind: 'standalone', releaseId: req.releaseId, profile: req.profile, password: recipe.password, profileDir: recipe.profileDir, isoBytes: result.size, osImagePath: osImage });
+        } else {
+          ctx.builds.set(result.output, { kind: 'iso', source: await fromFile(result.output), sourcePaths: [result.output] });
         }
+        // The ISO's own warning says to write the stick directly: that is what the Write step does.
+        return { ...result, findings: result.findings.filter((f) => !(f.code === 'W_STANDALONE_ISO_ONLY' && ctx.builds.get(result.output)?.kind === 'standalone')) };
       },
     },
   };
+}
+
+/** The smallest a standalone stick can be: the ISO and the OS image (the layout adds its own partitions). */
+export async function standaloneFloor(b: { isoBytes: number; osImagePath: string }): Promise<number> {
+  return b.isoBytes + (await stat(b.osImagePath)).size;
 }

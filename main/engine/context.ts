@@ -3,18 +3,30 @@ import { loadSettings } from '../../app/settings/settings';
 import { current, resolveCacheDir } from '../../app/settings/paths';
 import { testTargetsFrom } from '../../app/flash/test-targets';
 import type { WritableSource } from '../../app/flash/write-targets';
+import type { Profile } from '../../app/contract/profile';
+import type { SecretText } from '../../app/profile/secrets';
 
-/** A build of this session that can be written: what to stream and which files it is read from. */
-export interface WritableBuild {
+/** Bytes ready to stream to sticks, and the files they are read from (the drives holding those are refused). */
+export interface WritableBytes {
   source: WritableSource;
-  /** Files the source reads (the drives holding them are refused as targets). */
   sourcePaths: string[];
 }
+
+/**
+ * A build of this session that can be written. An ISO is a file; a standalone stick is laid out
+ * for the smallest stick chosen (partition 7 takes the rest), so it is kept as the recipe that
+ * made the ISO and is composed again, streaming, when the sticks are known.
+ */
+export type WritableBuild =
+  | ({ kind: 'iso' } & WritableBytes)
+  | { kind: 'standalone'; releaseId: string; profile: Profile; password: SecretText; profileDir: string; isoBytes: number; osImagePath: string };
 
 /** What every engine handler works with: the environment of the process, and this session's builds. */
 export interface EngineContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Electron's resourcesPath when packaged (the bundled boot loader kit). */
+  resourcesPath?: string;
   /** Builds made in this session, by output path (a standalone stick is more than its ISO file). */
   builds: Map<string, WritableBuild>;
 }

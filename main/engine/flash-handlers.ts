@@ -1,29 +1,51 @@
-import { stat } from 'node:fs/promises';
 import type { Contract, DriveListing, WriteSource } from '../../app/contract/api';
+import type { FlashTarget } from '../../app/contract/drives';
 import { EmtError, toEmtError } from '../../app/errors';
 import { fromFile } from '../../app/formats/byte-source';
 import { listDrives } from '../../app/flash/drives';
 import { devicesHolding } from '../../app/flash/locate';
 import { checkTarget } from '../../app/flash/safety';
 import { restoreDrive, writeTargets } from '../../app/flash/write-targets';
+import { mediaSource, prepareBuild } from '../../app/media/build';
 import type { Handlers } from '../handler-types';
-import { stickScope, type EngineContext, type WritableBuild } from './context';
+import { stickScope, type EngineContext, type WritableBuild, type WritableBytes } from './context';
+import { standaloneFloor } from './build-handlers';
+import { withBuildInput } from './media-input';
 
-/** What a write source streams: this session's build, or an image file as it is. */
-async function writable(ctx: EngineContext, source: WriteSource): Promise<WritableBuild> {
-  if (source.kind === 'file') return { source: await fromFile(source.path).catch((e: unknown) => Promise.reject(toEmtError(e, 'The image cannot be read'))), sourcePaths: [source.path] };
-  const build = ctx.builds.get(source.output);
-  if (!build) {
-    throw new EmtError('E_BUILD_NOT_WRITABLE', `${source.output} is not a build of this session that can go onto a stick as it is (a standalone stick needs its data partitions laid out with it).`, 'Build it again in this session. Standalone sticks need their data partitions, which this version does not lay out yet.');
+async function buildOf(ctx: EngineContext, source: WriteSource): Promise<WritableBuild> {
+  if (source.kind === 'file') {
+    const bytes = await fromFile(source.path).catch((e: unknown) => Promise.reject(toEmtError(e, 'The image cannot be read')));
+    return { kind: 'iso', source: bytes, sourcePaths: [source.path] };
   }
+  const build = ctx.builds.get(source.output);
+  if (!build) throw new EmtError('E_BUILD_NOT_WRITABLE', `${source.output} was not built in this session.`, 'Build the media again, then write it.');
   return build;
 }
 
-async function sizeOf(ctx: EngineContext, source: WriteSource | null): Promise<{ size: number; sourcePaths: string[] }> {
+/** What the safety rules judge a drive against: the image size, and the files it is read from. */
+async function needOf(ctx: EngineContext, source: WriteSource | null): Promise<{ size: number; sourcePaths: string[] }> {
   if (!source) return { size: 0, sourcePaths: [] };
-  if (source.kind === 'file') return { size: (await stat(source.path)).size, sourcePaths: [source.path] };
-  const b = await writable(ctx, source);
-  return { size: b.source.size, sourcePaths: b.sourcePaths };
+  const b = await buildOf(ctx, source);
+  return b.kind === 'iso' ? { size: b.source.size, sourcePaths: b.sourcePaths } : { size: await standaloneFloor(b), sourcePaths: [b.osImagePath] };
+}
+
+/**
+ * A standalone stick is laid out for the smallest chosen stick and streamed from the build into the
+ * writer, with no temporary image (as `emt-media build --target` does).
+ */
+async function withStandaloneBytes<T>(ctx: EngineContext, b: Extract<WritableBuild, { kind: 'standalone' }>, targets: readonly FlashTarget[], job: Parameters<typeof withBuildInput>[2], work: (bytes: WritableBytes) => Promise<T>): Promise<T> {
+  const { testTargets } = await stickScope(ctx);
+  const drives = await listDrives({ testTargets });
+  const sizes = targets.map((t) => drives.find((d) => d.device === t.device)?.size ?? 0).filter((n) => n > 0);
+  return withBuildInput(ctx, b, job, async (input) => {
+    const prepared = await prepareBuild(input, { onProgress: job.progress, signal: job.signal });
+    try {
+      const media = await mediaSource(prepared, Math.min(...sizes, Number.MAX_SAFE_INTEGER));
+      return await work({ source: media.source, sourcePaths: [b.osImagePath] });
+    } finally {
+      await prepared.dispose();
+    }
+  });
 }
 
 /** `drives` and `flash`: the drive list judged by the safety rules, writing and restoring sticks (app/flash). */
@@ -32,7 +54,7 @@ export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'dri
     drives: {
       list: async (_c, source): Promise<DriveListing[]> => {
         const { testTargets, cachePaths } = await stickScope(ctx);
-        const { size, sourcePaths } = await sizeOf(ctx, source);
+        const { size, sourcePaths } = await needOf(ctx, source);
         const drives = await listDrives({ testTargets });
         const context = { sourceDevices: await devicesHolding(sourcePaths, drives), cacheDevices: await devicesHolding(cachePaths, drives) };
         return drives.map((drive) => ({ drive, findings: checkTarget(drive, { size }, context) }));
@@ -41,10 +63,12 @@ export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'dri
     flash: {
       write: async (job, req) => {
         const scope = await stickScope(ctx);
-        const { source, sourcePaths } = await writable(ctx, req.source);
-        return writeTargets({ ...scope, source, sourcePaths, targets: req.targets, verify: req.verify, eject: req.eject, acceptWarnings: req.acceptWarnings, onProgress: job.progress, signal: job.signal });
+        const write = ({ source, sourcePaths }: WritableBytes) =>
+          writeTargets({ ...scope, source, sourcePaths, targets: req.targets, verify: req.verify, eject: req.eject, acceptWarnings: req.acceptWarnings, env: ctx.env, onProgress: job.progress, signal: job.signal });
+        const b = await buildOf(ctx, req.source);
+        return b.kind === 'iso' ? write(b) : withStandaloneBytes(ctx, b, req.targets, job, write);
       },
-      restore: async (job, req) => restoreDrive({ ...(await stickScope(ctx)), ...req, onProgress: job.progress, signal: job.signal }),
+      restore: async (job, req) => restoreDrive({ ...(await stickScope(ctx)), ...req, env: ctx.env, onProgress: job.progress, signal: job.signal }),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { z } from 'zod';
 import type { Contract, LoadedProfile } from '../../app/contract/api';
 import type { Finding } from '../../app/contract/build';
@@ -47,11 +48,11 @@ export function profileHandlers(): Pick<Handlers<Contract>, 'profiles'> {
   const opened = new Map<string, EngineLoaded>();
   return {
     profiles: {
-      check: (_c, draft): ProfilePreview => {
+      check: (_c, draft, profilePath): ProfilePreview => {
         const parsed = ProfileSchema.safeParse(draft);
         if (!parsed.success) return { isRenderable: false, findings: draftFindings(parsed.error.issues), summary: [], kernelArgs: [], overlay: [] };
         // The release is not inspected here (that takes seconds); the build checks the profile against it.
-        return toPreview(render(parsed.data, unknownRelease()));
+        return toPreview(render(parsed.data, unknownRelease(), profilePath ? { baseDir: dirname(profilePath) } : {}));
       },
       load: async (_c, path) => {
         const l = await loadProfile(path);

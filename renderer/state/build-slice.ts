@@ -36,11 +36,11 @@ export const createBuildSlice: Slice<BuildSlice> = (deps) => (set, get) => ({
   },
   setPassword: (password) => set({ password }),
   startBuild: async () => {
-    const { releaseId, profile, buildOutput, password } = get();
+    const { releaseId, profile, buildOutput, password, profilePath } = get();
     if (!releaseId || !buildOutput) return;
     set({ buildResult: null, writeResult: null, writeJob: null });
     const r = await runJob(deps, (job) => set({ buildJob: job }), get().forgetProgress, (jobId) =>
-      deps.api.build.run(jobId, { releaseId, profile, output: buildOutput, ...(profile?.mode === 'standalone' && password ? { password } : {}) }),
+      deps.api.build.run(jobId, { releaseId, profile, output: buildOutput, profilePath, ...(profile?.mode === 'standalone' && password ? { password } : {}) }),
     );
     if (r.ok) set({ buildResult: r.value, step: 'write' });
   },

@@ -81,12 +81,12 @@ export const createProfileSlice: Slice<ProfileSlice> = (deps) => (set, get) => {
       scheduleCheck();
     },
     checkProfile: async () => {
-      const { profile } = get();
+      const { profile, profilePath } = get();
       if (!profile) return;
       const mine = ++seq;
       set({ isChecking: true });
       try {
-        const preview = await deps.api.profiles.check(profile);
+        const preview = await deps.api.profiles.check(profile, profilePath);
         // A slower answer to an older edit must not overwrite the answer to a newer one.
         if (mine === seq) set({ preview, profileError: null });
       } catch (e) {

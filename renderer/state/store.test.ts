@@ -96,6 +96,17 @@ describe('store with a scripted API (the real engine runs in e2e/ui)', () => {
     expect(t.store.getState().profile?.mode).toBe('emf');
   });
 
+  it('stays on Write and says "cancelled" when the writer reports every stick cancelled', async () => {
+    const cancelled = { code: 'E_CANCELLED', message: 'The operation was cancelled.', hint: 'Start it again when you are ready.' };
+    const target = { device: '/dev/sdb', name: 'S', ok: false, phase: 'write' as const, bytesWritten: 5, bytesVerified: 0, bytesSkipped: 0, isVerified: false, isCacheBypassed: true, isEjected: false, isWiped: true, writeSeconds: 1, verifySeconds: 0, findings: [], error: cancelled };
+    const t = testStore({ 'drives.list': () => [listing(drive())], 'flash.write': () => ({ ok: false, size: 10, targets: [target], writerMaxRssBytes: 0 }) });
+    t.store.setState({ buildResult: buildResult(), step: 'write' });
+    await t.store.getState().refreshDrives(null);
+    t.store.getState().toggleDrive('/dev/sdb');
+    await t.store.getState().startWrite();
+    expect(t.store.getState()).toMatchObject({ step: 'write', writeResult: null, writeJob: { status: 'cancelled' } });
+  });
+
   it('does not write when a chosen stick is refused, and drops sticks that were pulled out', async () => {
     let drives = [listing(drive()), listing(drive({ device: '/dev/sdc' }), [{ code: 'E_DRIVE_READ_ONLY', severity: 'error', message: 'm', hint: 'h' }])];
     const t = testStore({ 'drives.list': () => drives, 'flash.write': () => ({ ok: true, size: 0, targets: [], writerMaxRssBytes: 0 }) });

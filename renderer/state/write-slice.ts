@@ -46,7 +46,11 @@ export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
     const r = await runJob(deps, (job) => set({ writeJob: job }), s.forgetProgress, (jobId) =>
       deps.api.flash.write(jobId, { source, targets, verify: s.isVerifying, eject: s.isEjecting, acceptWarnings: s.hasAcceptedWarnings }),
     );
-    if (r.ok) set({ writeResult: r.value, step: 'done' });
+    if (!r.ok) return;
+    // A cancel reaches the writer as a per-stick E_CANCELLED: the user's own doing, not a failure.
+    const isCancelled = r.value.targets.length > 0 && r.value.targets.every((t) => t.error?.code === 'E_CANCELLED');
+    if (isCancelled) set({ writeJob: { ...get().writeJob!, status: 'cancelled', error: null } });
+    else set({ writeResult: r.value, step: 'done' });
   },
   writeAgain: () => {
     get().clearDriveSelection();

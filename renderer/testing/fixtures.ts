@@ -59,6 +59,7 @@ export function preview(findings: ProfilePreview['findings'] = []): ProfilePrevi
 export function buildResult(over: Partial<BuildResult> = {}): BuildResult {
   return {
     output: '/home/tech/site-a.iso',
+    kind: 'iso',
     size: 210 << 20,
     sha256: 'a'.repeat(64),
     seconds: 12,

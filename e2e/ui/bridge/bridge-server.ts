@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { contract, events, listCalls } from '../../../app/contract/api';
+import type { ProgressEvent } from '../../../app/contract/jobs';
 import { serveAppRequest } from '../../../main/app-protocol';
 import { createEngineHandlers } from '../../../main/engine-handlers';
 import { Gate, type SenderInfo } from '../../../main/gate';
@@ -35,6 +36,7 @@ export class Bridge {
   readonly token = randomBytes(24).toString('hex');
   readonly jobs = new JobRegistry();
   private readonly streams = new Set<ServerResponse>();
+  private readonly progressListeners = new Set<(call: string, event: ProgressEvent) => void>();
   private readonly gate: Gate<typeof contract, typeof events>;
   readonly log: Logger;
   url = '';
@@ -60,7 +62,14 @@ export class Bridge {
       send: (channel, payload) => this.send(channel, payload),
       log: this.log,
       jobs: this.jobs,
+      observer: { onProgress: (call, _jobId, event) => this.progressListeners.forEach((l) => l(call, event)) },
     });
+  }
+
+  /** Progress of every job as the gate sees it, before it reaches the page (a test can act at an exact moment). */
+  onProgress(listener: (call: string, event: ProgressEvent) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
   }
 
   static async start(options: BridgeOptions): Promise<Bridge> {

@@ -15,10 +15,14 @@ export class ReleasePage {
     return this.app.main().getByRole('listitem').filter({ has: this.app.page.getByRole('radio', { name: new RegExp(`built ${iso}`) }) });
   }
 
-  async download(buildDate: string): Promise<void> {
+  /** Starts the download; with `isSlow` (the server trickles) it waits to see the progress bar first. */
+  async download(buildDate: string, options: { isSlow?: boolean } = {}): Promise<void> {
     const row = this.row(buildDate);
     await row.getByRole('button', { name: 'Download' }).click();
-    await expect(row.getByRole('progressbar')).toBeVisible();
+    if (options.isSlow) {
+      await expect(row.getByRole('progressbar', { name: /^Downloading/ })).toBeVisible();
+      await expect(row).toContainText('Downloading');
+    }
     await expect(row.getByRole('listitem').filter({ hasText: 'Downloaded' })).toBeVisible({ timeout: 120_000 });
   }
 

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { openSync, readSync, closeSync } from 'node:fs';
+import { expect, test } from './support/fixtures';
+import { buildEmfMedia } from './support/flows';
+
+function firstMiB(path: string): Buffer {
+  const buf = Buffer.alloc(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+test('a stick too small for the image is listed, disabled, with the size it needs', async ({ app, catalog, engineEnv, loops }) => {
+  const small = loops.loop('small-stick.img', 8 << 20);
+  const big = loops.loop('big-stick.img', 128 << 20);
+  engineEnv.setTestTargets([small.dev, big.dev]);
+  await buildEmfMedia(app, catalog.release, engineEnv.dir);
+
+  const row = app.write.stick(small.dev);
+  await expect(row.getByRole('checkbox')).toBeDisabled();
+  await expect(row).toContainText(/The image needs .* but .* holds only 8(\.0)? MiB/);
+  await expect(app.write.stick(big.dev).getByRole('checkbox')).toBeEnabled();
+  await expect(app.write.startButton()).toBeDisabled();
+  await app.record('write-too-small');
+  // The stick the rules refused was never touched: its first MiB still holds the lab's fill byte.
+  expect(firstMiB(small.file).every((b) => b === 0xee)).toBe(true);
+});
+
+test('cancel mid-write: the write stops and the stick is wiped so it cannot boot half-written (writer paused with SIGSTOP to stand in for a slow stick)', async ({ app, catalog, engineEnv, loops, bridge }) => {
+  const stick = loops.loop('cancel-stick.img', 128 << 20);
+  engineEnv.setTestTargets([stick.dev]);
+  await buildEmfMedia(app, catalog.release, engineEnv.dir);
+
+  // A loop device takes the image in a blink; a real stick takes minutes. The writer is paused at
+  // its first written bytes, so that the cancel arrives while the write is under way.
+  let writerPid: number | null = null;
+  const off = bridge!.onProgress((call, e) => {
+    if (writerPid !== null || call !== 'flash.write' || e.phase !== 'write' || e.done === 0) return;
+    writerPid = Number(execFileSync('pgrep', ['-P', String(process.pid), '-f', 'writer'], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(writerPid, 'SIGSTOP');
+  });
+  try {
+    await app.write.choose(stick.dev);
+    await app.write.startButton().click();
+    await expect.poll(() => writerPid).not.toBeNull();
+    await expect(app.write.progress()).toHaveCount(1);
+    await app.record('write-in-progress');
+    const cancelled = app.page.waitForResponse((r) => r.url().includes('emt%3Ajobs.cancel') || r.url().includes('emt:jobs.cancel'));
+    await app.main().getByRole('button', { name: 'Cancel' }).click();
+    expect((await (await cancelled).json()) as unknown).toEqual({ ok: true, value: true });
+  } finally {
+    if (writerPid !== null) process.kill(writerPid, 'SIGCONT');
+    off();
+  }
+  await expect(app.main().getByRole('status')).toContainText('The write was cancelled');
+  await expect(app.heading()).toHaveText('Write to USB sticks');
+  expect(firstMiB(stick.dev).every((b) => b === 0)).toBe(true);
+});
