@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { EmtError } from '../errors';
-import { fromBuffer, fromFile, type ByteSource } from '../formats/byte-source';
+import { fromBuffer, fromFile, zeros, type ByteSource } from '../formats/byte-source';
 import type { StickPartition } from '../contract/build';
 import { dataPartitionImage } from '../formats/exfat/data-partition';
 import type { SparseImage } from '../formats/fat/sparse-image';
@@ -102,19 +102,23 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
   const p6 = data(6, 'EMT_CONFIG', configFiles);
   const p7 = data(7, 'EMT_APPS', appFiles, appDirs);
 
-  // The ISO keeps its bytes except its own partition tables: LBA 0-33 get the stick's, and the
-  // ISO's backup GPT (at the ISO's end) is zeroed so no tool mistakes it for this disk's.
+  // The ISO keeps its bytes except its own partition tables: LBA 0-33 get the stick's. The MBR keeps
+  // all 440 bytes before the disk signature: isohdpfx.bin's 432 and, after them, the address of
+  // isolinux.bin it loads, without which BIOS boot from the stick fails.
   const gpt = buildGpt(table);
   const oldMbr = readMbr(await firstSector(iso.source));
-  const mbr = protectiveMbr(diskSectors, { bootCode: oldMbr.bootCode.subarray(0, 432), diskSignature: oldMbr.diskSignature, isBootable: true });
+  const mbr = protectiveMbr(diskSectors, { bootCode: oldMbr.bootCode, diskSignature: oldMbr.diskSignature, isBootable: true });
   const head = Buffer.concat([mbr, gpt.primary]);
-  const isoBackupBytes = (1 + entryArraySectors(tables.gpt.entryCount)) * SECTOR;
-  const isoTail = iso.source.size - isoBackupBytes;
-  const reserved = (n: number): Placed => ({ offset: bytesOf(n).firstByte, source: fromBuffer(Buffer.alloc(bytesOf(n).bytes)) });
+  // Past the ISO's last partition (the ESP) come its padding and backup GPT, zeroed so no tool
+  // mistakes that backup for this disk's. When the ESP ends on a MiB boundary p3 starts right there,
+  // over the ISO's backup, and p3's own zeros cover it.
+  const isoDataEnd = Math.max(...tables.gpt.partitions.map((p) => (p ? (p.lastLba + 1) * SECTOR : 0)));
+  const isoZeroEnd = Math.min(iso.source.size, bytesOf(3).firstByte);
+  const reserved = (n: number): Placed => ({ offset: bytesOf(n).firstByte, source: zeros(bytesOf(n).bytes) });
   const pieces: Placed[] = [
     { offset: 0, source: fromBuffer(head) },
-    { offset: head.length, source: sliceSource(iso.source, head.length, isoTail) },
-    { offset: isoTail, source: fromBuffer(Buffer.alloc(isoBackupBytes)) },
+    { offset: head.length, source: sliceSource(iso.source, head.length, isoDataEnd) },
+    ...(isoZeroEnd > isoDataEnd ? [{ offset: isoDataEnd, source: zeros(isoZeroEnd - isoDataEnd) }] : []),
     reserved(3),
     reserved(4),
     ...[p5, p6, p7].map((p): Placed => ({ offset: p.firstByte, source: p.image })),
