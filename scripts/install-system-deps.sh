@@ -22,8 +22,8 @@ packages=(
   dracut-core mmdebstrap busybox-static kmod systemd
   # browser for the UI tests
   chromium
-  # misc
-  curl util-linux iproute2 udev procps psmisc
+  # misc (openssl: test keys, signatures and certificates for the release downloader)
+  curl openssl util-linux iproute2 udev procps psmisc
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -19,7 +19,7 @@ export async function verifyEntry(cache: ReleaseCache, id: string, opts: { onPro
     const path = cache.filePath(entry, f);
     try {
       const before = await stat(path);
-      const { sha256 } = await hashFile(path, { onProgress: opts.onProgress, signal: opts.signal, phase: 'verify' });
+      const { sha256 } = await hashFile(path, opts);
       if (entry.unflushedBootId && sha256 === f.sha256) await flush(path);
       files.push({ name: f.name, expected: f.sha256, actual: sha256, ...(sha256 === f.sha256 ? {} : { problem: 'the content differs from when it was cached' }) });
       fresh.push({ ...f, size: before.size, mtimeMs: before.mtimeMs });

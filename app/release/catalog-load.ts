@@ -53,7 +53,7 @@ export async function loadCatalogs(opts: CatalogLoadOptions): Promise<LoadedCata
   return out;
 }
 
-export async function loadCatalog(location: string, opts: CatalogLoadOptions, kind?: 'discovered'): Promise<LoadedCatalog> {
+async function loadCatalog(location: string, opts: CatalogLoadOptions, kind?: 'discovered'): Promise<LoadedCatalog> {
   const isUrl = /^https?:\/\//i.test(location);
   const path = isUrl ? location : location.startsWith('file:') ? fileURLToPath(location) : isAbsolute(location) ? location : resolve(opts.cwd ?? process.cwd(), location);
   const base: Omit<CatalogSource, 'status' | 'signature' | 'releaseCount'> = { kind: kind ?? (isUrl ? 'url' : 'file'), location: path, name: path, isFromCache: false };

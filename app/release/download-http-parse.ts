@@ -160,7 +160,7 @@ export class ResponseParser {
   }
 }
 
-export function parseHead(text: string): ResponseHead {
+function parseHead(text: string): ResponseHead {
   const [statusLine = '', ...lines] = text.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
   if (!m) throw protocol(`not an HTTP/1.1 status line: "${statusLine.slice(0, 60)}"`);

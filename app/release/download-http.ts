@@ -24,7 +24,7 @@ export interface HttpTuning {
   idleTimeoutMs: number;
 }
 
-export const DEFAULT_TUNING: HttpTuning = { connectTimeoutMs: 15_000, idleTimeoutMs: 30_000 };
+const DEFAULT_TUNING: HttpTuning = { connectTimeoutMs: 15_000, idleTimeoutMs: 30_000 };
 
 export interface HttpRequestOptions {
   method?: 'GET' | 'HEAD';

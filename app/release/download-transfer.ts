@@ -323,7 +323,7 @@ function inconsistent(url: string, why: string): EmtError {
   return new EmtError('E_DOWNLOAD_INCONSISTENT', `The server's answers for ${url} contradict each other (${why}).`, 'The file may be changing on the server. Try again later.');
 }
 
-export function sizeMismatch(url: string, expected: number, actual: number): EmtError {
+function sizeMismatch(url: string, expected: number, actual: number): EmtError {
   return new EmtError(
     'E_DOWNLOAD_SIZE_MISMATCH',
     `${url} has ${actual} bytes where ${expected} were expected.`,

@@ -7,7 +7,7 @@ import { readJsonIfExists, writeJsonAtomic } from './atomic-json';
 import { migrateSettings } from './migrate';
 import { configDir, resolveCacheDir, type PlatformInfo } from './paths';
 
-export const SETTINGS_FILE = 'settings.json';
+const SETTINGS_FILE = 'settings.json';
 
 export function defaultSettings(): Settings {
   return SettingsSchema.parse({ version: SETTINGS_VERSION });
