@@ -8,6 +8,7 @@ import { importProfile, loadProfile, saveProfile, type LoadedProfile as EngineLo
 import { readInstallerBundle } from '../../app/profile/import-files';
 import { render, toPreview } from '../../app/profile/render';
 import { unknownRelease } from '../../app/profile/render-types';
+import { checkStickFiles } from '../../app/profile/standalone/stick-files';
 import type { Handlers } from '../handler-types';
 
 /** `emf.caddy.caddyfile`, `kernel.extraArgs[0]`: the field names the engine's findings use. */
@@ -48,11 +49,15 @@ export function profileHandlers(): Pick<Handlers<Contract>, 'profiles'> {
   const opened = new Map<string, EngineLoaded>();
   return {
     profiles: {
-      check: (_c, draft, profilePath): ProfilePreview => {
+      check: async (_c, draft, profilePath): Promise<ProfilePreview> => {
         const parsed = ProfileSchema.safeParse(draft);
         if (!parsed.success) return { isRenderable: false, findings: draftFindings(parsed.error.issues), summary: [], kernelArgs: [], overlay: [] };
+        const baseDir = profilePath ? dirname(profilePath) : process.cwd();
         // The release is not inspected here (that takes seconds); the build checks the profile against it.
-        return toPreview(render(parsed.data, unknownRelease(), profilePath ? { baseDir: dirname(profilePath) } : {}));
+        const preview = toPreview(render(parsed.data, unknownRelease(), { baseDir }));
+        // The files a standalone stick carries are on this computer: say now when one is missing.
+        if (parsed.data.mode === 'standalone') preview.findings.push(...(await checkStickFiles(parsed.data, baseDir)).findings);
+        return preview;
       },
       load: async (_c, path) => {
         const l = await loadProfile(path);
