@@ -86,7 +86,7 @@ export function SettingsScreen() {
       <ScreenHeading title={t.settings.title} />
       {info && <p className="field-hint">{t.settings.file(info.file)}</p>}
       {error && <ErrorNotice error={error} />}
-      {info && <SettingsForm key={info.file + JSON.stringify(info.settings)} settings={info.settings} defaultCacheDir={info.cacheDir} />}
+      {info && <SettingsForm key={info.file} settings={info.settings} defaultCacheDir={info.cacheDir} />}
       <button type="button" onClick={() => void openLogs()}>
         {t.settings.openLogs}
       </button>
