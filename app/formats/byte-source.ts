@@ -9,7 +9,10 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 export interface ByteSource {
   /** Exact length in bytes. */
   readonly size: number;
-  /** Yields exactly `size` bytes in order. Each call starts from the beginning. */
+  /**
+   * Yields exactly `size` bytes in order. Each call starts from the beginning. A chunk is never
+   * changed after it is yielded: consumers may keep it (writes in flight, a hash worker's queue).
+   */
   stream(signal?: AbortSignal): AsyncIterable<Buffer>;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EmtError } from '../errors';
+import { OffThreadHash } from '../jobs/hash-worker';
 import type { ByteSource } from '../formats/byte-source';
 
 /**
@@ -18,15 +19,19 @@ export class StreamHashes {
   }
 
   private async *hashing(name: string, src: ByteSource, signal?: AbortSignal): AsyncGenerator<Buffer> {
-    const h = createHash('sha256');
+    const h = new OffThreadHash();
     let n = 0;
-    for await (const chunk of src.stream(signal)) {
-      h.update(chunk);
-      n += chunk.length;
-      yield chunk;
+    try {
+      for await (const chunk of src.stream(signal)) {
+        await h.update(chunk);
+        n += chunk.length;
+        yield chunk;
+      }
+      if (n !== src.size) throw new Error(`${name} streamed ${n} bytes, expected ${src.size}`);
+      this.digests.set(name, await h.digest());
+    } finally {
+      h.dispose();
     }
-    if (n !== src.size) throw new Error(`${name} streamed ${n} bytes, expected ${src.size}`);
-    this.digests.set(name, h.digest('hex'));
   }
 
   /** The digest of a source that has been streamed to the end; an internal error otherwise. */

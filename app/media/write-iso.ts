@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import type { BuildResult } from '../contract/build';
 import { throwIfAborted, toEmtError } from '../errors';
 import type { ByteSource } from '../formats/byte-source';
 import type { ByteRange } from '../formats/fat/sparse-image';
+import { OffThreadHash } from '../jobs/hash-worker';
 import { ProgressMeter, type OnProgress } from '../jobs/progress';
 import type { MediaPlan } from './plan-media';
 
@@ -16,35 +16,51 @@ import type { MediaPlan } from './plan-media';
 export async function writeSourceToFile(source: ByteSource & { unusedRanges?: readonly ByteRange[] }, path: string, options: { onProgress?: OnProgress; signal?: AbortSignal; phase?: string } = {}): Promise<string> {
   const part = `${path}.part`;
   const meter = new ProgressMeter(options.phase ?? 'build', source.size, options.onProgress);
-  const hash = createHash('sha256');
+  const hash = new OffThreadHash();
   let fh;
+  const inFlight = new Set<Promise<void>>();
   try {
     fh = await open(part, 'w');
     await fh.truncate(source.size);
+    const file = fh;
     const unused = source.unusedRanges ?? [];
     let next = 0;
     let pos = 0;
     for await (const chunk of source.stream(options.signal)) {
       throwIfAborted(options.signal);
-      hash.update(chunk);
+      await hash.update(chunk);
       for (const [from, to] of usedParts(pos, chunk.length, unused, (i) => (next = i), next)) {
-        let done = from;
-        while (done < to) done += (await fh.write(chunk, done, to - done, pos + done)).bytesWritten;
+        // Several writes in flight (positions are explicit): reading the next chunk overlaps
+        // writing this one. A chunk is never changed once yielded (ByteSource contract).
+        const w = writeAll(file, chunk, from, to, pos).finally(() => inFlight.delete(w));
+        inFlight.add(w);
+        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       }
       pos += chunk.length;
       meter.set(pos);
     }
+    await Promise.all(inFlight);
     await fh.sync();
     await fh.close();
     fh = undefined;
+    const digest = await hash.digest();
     await rename(part, path);
     meter.finish();
-    return hash.digest('hex');
+    return digest;
   } catch (e) {
+    hash.dispose();
+    await Promise.allSettled(inFlight);
     await fh?.close().catch(() => {});
     await rm(part, { force: true });
     throw toEmtError(e, `Writing ${path} failed`);
   }
+}
+
+const MAX_IN_FLIGHT = 4;
+
+async function writeAll(fh: FileHandle, chunk: Buffer, from: number, to: number, pos: number): Promise<void> {
+  let done = from;
+  while (done < to) done += (await fh.write(chunk, done, to - done, pos + done)).bytesWritten;
 }
 
 /** The parts [from, to) of a chunk at `pos` that lie outside the (sorted) unused ranges. */
