@@ -6,7 +6,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../state/hooks';
-import { jobEvent } from '../state/selectors';
+import { bootkitReleases, jobEvent } from '../state/selectors';
 
 /** The badges of a release: where it is, how it was checked. Words, not colour only. */
 export function releaseBadges(r: ReleaseListing): string[] {
@@ -99,7 +99,7 @@ export function ReleaseScreen() {
     if (!hasList) void load();
   }, [hasList, load]);
 
-  const bootkits = releases?.releases.filter((r) => r.kind === 'bootkit') ?? [];
+  const bootkits = releases ? bootkitReleases(releases.releases) : [];
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={t.release.title} />

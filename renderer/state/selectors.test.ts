@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppState } from './store-types';
-import { buildBlock, driveRows, findingsFor, hiddenDriveCount, selectedTargets, stepBlock, visibleDriveRows, writeBlock, writeProgressRows } from './selectors';
+import { bootkitReleases, buildBlock, driveRows, findingsFor, hiddenDriveCount, selectedTargets, stepBlock, visibleDriveRows, writeBlock, writeProgressRows } from './selectors';
 import { buildResult, drive, finding, listing, preview, release } from '../testing/fixtures';
 import { newProfile } from './profile-edit';
 
@@ -62,6 +62,16 @@ describe('stepBlock', () => {
     expect(buildBlock(state({ ...base, profile: newProfile('emf', 'A') }))).toBe('no-output');
     expect(buildBlock(state({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso' }))).toBe('no-password');
     expect(buildBlock(state({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso', password: 'pw' }))).toBeNull();
+  });
+});
+
+describe('bootkitReleases', () => {
+  it('lists what works offline first, then the newest build, and leaves OS images out', () => {
+    const old = release({ id: 'emb-20250710', cache: 'none', isAvailableOffline: false });
+    const newer = release({ id: 'emb-20260526', cache: 'none', isAvailableOffline: false });
+    const cached = release({ id: 'emb-20251023' });
+    const image = release({ id: 'img-20260601', kind: 'os-image' });
+    expect(bootkitReleases([old, image, newer, cached]).map((r) => r.id)).toEqual(['emb-20251023', 'emb-20260526', 'emb-20250710']);
   });
 });
 

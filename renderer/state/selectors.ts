@@ -12,6 +12,17 @@ export function selectedRelease(s: Pick<AppState, 'releases' | 'releaseId'>): Re
   return s.releases?.releases.find((r) => r.id === s.releaseId);
 }
 
+/**
+ * Bootkit releases as the picker lists them: those usable offline first (in the field the network
+ * may be gone), then the newest build first.
+ */
+export function bootkitReleases(releases: readonly ReleaseListing[]): ReleaseListing[] {
+  const date = (r: ReleaseListing) => r.release?.buildDate ?? '';
+  return releases
+    .filter((r) => r.kind === 'bootkit')
+    .sort((a, b) => Number(b.isAvailableOffline) - Number(a.isAvailableOffline) || date(b).localeCompare(date(a)) || a.id.localeCompare(b.id));
+}
+
 /** Downloaded (or imported), whole and checked: the build can use it. */
 export function isReleaseReady(r: ReleaseListing | undefined): boolean {
   return !!r && r.cache === 'cached' && (r.health === undefined || r.health === 'ok');
