@@ -6,7 +6,7 @@ import { expect, test } from './support/fixtures';
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 
-  test('settings from the application menu: a bad proxy is refused with the reason, a good change lands in the settings file', async ({ app, bridge, engineEnv }) => {
+  test('settings from the application menu: a bad proxy is refused with the reason, a good change lands in the settings file', { tag: '@bridge' }, async ({ app, bridge, engineEnv }) => {
     await app.release.open();
     bridge!.emit('menuCommand', 'settings');
     await app.arrive('settings-dark', 'Settings');

@@ -30,7 +30,7 @@ test('a stick too small for the image is listed, disabled, with the size it need
   expect(firstMiB(small.file).every((b) => b === 0xee)).toBe(true);
 });
 
-test('cancel mid-write: the write stops and the stick is wiped so it cannot boot half-written (writer paused with SIGSTOP to stand in for a slow stick)', async ({ app, catalog, engineEnv, loops, bridge }) => {
+test('cancel mid-write: the write stops and the stick is wiped so it cannot boot half-written (writer paused with SIGSTOP to stand in for a slow stick)', { tag: '@bridge' }, async ({ app, catalog, engineEnv, loops, bridge }) => {
   const stick = loops.loop('cancel-stick.img', 128 << 20);
   engineEnv.setTestTargets([stick.dev]);
   await buildEmfMedia(app, catalog.release, engineEnv.dir);

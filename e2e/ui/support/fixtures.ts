@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, _electron, type Page } from '@playwright/test';
@@ -63,7 +63,15 @@ export const test = base.extend<Fixtures>({
     // The catalog is a setting, as a support person would add it.
     writeFileSync(join(dir, 'config', 'settings.json'), JSON.stringify({ version: 1, catalogs: [catalog.url] }));
     const env: NodeJS.ProcessEnv = { ...process.env, EMT_CONFIG_DIR: join(dir, 'config'), EMT_CACHE_DIR: join(dir, 'cache'), EMT_TEST_TARGETS: '' };
-    await use({ env, dir, setTestTargets: (paths) => void (env.EMT_TEST_TARGETS = paths.join(',')) });
+    // Test targets go into the settings file, which the engine reads on every call: this reaches
+    // the bridge and an already running Electron app alike.
+    const setTestTargets = (paths: string[]): void => {
+      const file = join(dir, 'config', 'settings.json');
+      // Atomically (write, then rename): the page may be reading the settings at this moment.
+      writeFileSync(`${file}.new`, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), testTargets: paths }));
+      renameSync(`${file}.new`, file);
+    };
+    await use({ env, dir, setTestTargets });
     rmSync(dir, { recursive: true, force: true });
   },
 
