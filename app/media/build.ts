@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BuildResult, Finding, StickPartition } from '../contract/build';
 import type { Profile } from '../contract/profile';
 import { EmtError, throwIfAborted } from '../errors';
@@ -11,8 +8,9 @@ import { hasErrors } from '../profile/findings';
 import { render } from '../profile/render';
 import type { RenderContext, RenderResult } from '../profile/render-types';
 import type { SecretText } from '../profile/secrets';
-import { inspectRelease, type ReleaseInspection } from '../release/inspect-release';
-import { openRelease, type ReleaseFiles, type ReleaseInput } from '../release/read-release';
+import type { ReleaseInspection } from '../release/inspect-release';
+import { prepareRelease, type PreparedRelease } from '../release/prepared-release';
+import type { ReleaseFiles, ReleaseInput } from '../release/read-release';
 import { sha256 } from './hashing';
 import { splitCmdline } from './kernel-cmdline';
 import { Overlay } from './overlay';
@@ -26,6 +24,10 @@ import { writeIso, writeSourceToFile } from './write-iso';
 export interface BuildInput {
   release: ReleaseInput;
   releaseId?: string;
+  /** The cache folder: releases are kept there read and inspected for the next build. */
+  cacheDir?: string;
+  /** The release's content hash when known (a cached download): the key of its prepared form. */
+  releaseSha256?: string;
   profile?: Profile;
   /** The standalone user's password, for the stick's .psswd; never stored. */
   password?: SecretText;
@@ -88,15 +90,17 @@ const TITLES: Record<MediaMode, string> = {
  * folder, plan the ISO. Phases report progress as `read`, `inspect`.
  */
 export async function prepareBuild(input: BuildInput, options: { onProgress?: OnProgress; signal?: AbortSignal } = {}): Promise<PreparedBuild> {
-  const workDir = await mkdtemp(join(tmpdir(), 'emt-build-'));
-  const dispose = () => rm(workDir, { recursive: true, force: true });
+  let prepared: PreparedRelease | null = null;
+  const dispose = async () => {
+    await prepared?.dispose();
+  };
   try {
     const kit: BootKit = await locateKit({ setting: input.kitDir, resourcesPath: input.resourcesPath });
     const bootChain: BootChain | null = input.bootChainDir ? await readBootChain(input.bootChainDir) : null;
     options.onProgress?.({ phase: 'read', done: 0, total: 1, bytesPerSecond: null, etaSeconds: null });
-    const release = await openRelease(input.release, { workDir, signal: options.signal });
+    prepared = await prepareRelease(input.release, { cacheDir: input.cacheDir, contentKey: input.releaseSha256, signal: options.signal, onProgress: options.onProgress });
     throwIfAborted(options.signal);
-    const inspection = await inspectRelease(release, { signal: options.signal, onProgress: options.onProgress });
+    const { files: release, inspection } = prepared;
     const findings: Finding[] = [];
     const overlay = new Overlay();
     let rendered: RenderResult | null = null;

@@ -1,7 +1,7 @@
 /**
  * The measured side of media-build.bench.ts and bootkit-customize.bench.ts, in a process of its own
  * so that its peak RSS is ours alone; the benches bundle it with esbuild first, as the shipped CLI
- * is bundled, and run `node child.cjs <kit> <out.iso> <release>... [--overlay DIR]`. Builds the ISO
+ * is bundled, and run `node child.cjs <kit> <out.iso> <release>... [--overlay DIR] [--cache DIR]`. Builds the ISO
  * as `emt-media build` does (open the release, inspect it, plan, write and fsync) and prints one
  * JSON line.
  */
@@ -12,10 +12,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const at = args.indexOf('--overlay');
   const overlayDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  const c = args.indexOf('--cache');
+  const cacheDir = c >= 0 ? args.splice(c, 2)[1] : undefined;
   const [kitDir, out, ...release] = args;
-  if (!kitDir || !out || release.length === 0) throw new Error('usage: media-build.child <kit> <out.iso> <release>... [--overlay DIR]');
+  if (!kitDir || !out || release.length === 0) throw new Error('usage: media-build.child <kit> <out.iso> <release>... [--overlay DIR] [--cache DIR]');
   const started = performance.now();
-  const result = await buildIsoFile({ release: await classifyRelease(release), kitDir, overlayDir, date: new Date(Date.UTC(2026, 5, 1)) }, out);
+  const result = await buildIsoFile({ release: await classifyRelease(release), kitDir, overlayDir, cacheDir, date: new Date(Date.UTC(2026, 5, 1)) }, out);
   const seconds = (performance.now() - started) / 1000;
   const usage = process.resourceUsage();
   // CPU of the whole process, zlib's and the hash's thread-pool work included.

@@ -1,0 +1,62 @@
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { prepareRelease } from './prepared-release';
+import { bootkitInitramfs, dummyKernel, INITRAMFS_NAME, KERNEL_NAME, writeReleaseTarball } from './testing/synthetic-release';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'emt-prepared-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tarball(name: string): Promise<string> {
+  return writeReleaseTarball(join(dir, name), { [KERNEL_NAME]: dummyKernel(), [INITRAMFS_NAME]: await bootkitInitramfs() }, join(dir, `work-${name}`));
+}
+
+describe('prepareRelease', () => {
+  it('reads and inspects a release once, then serves the next build from the cache', async () => {
+    const cacheDir = join(dir, 'cache');
+    const path = await tarball('emb_uos_x86_64_20260526.tar.gz');
+    const first = await prepareRelease({ kind: 'tarball', path }, { cacheDir });
+    expect(first.isFromCache).toBe(false);
+    const second = await prepareRelease({ kind: 'tarball', path }, { cacheDir });
+    expect(second.isFromCache).toBe(true);
+    expect(second.files.initramfs.path).toBe(first.files.initramfs.path);
+    expect(second.inspection.layout).toBe('bootkit');
+    expect(second.inspection.initramfs.hooksDir).toBe(first.inspection.initramfs.hooksDir);
+    // Sets and maps survive the round trip through JSON.
+    expect(second.inspection.initramfs.base.symlinks.get('/lib')).toBe(first.inspection.initramfs.base.symlinks.get('/lib'));
+    expect([...second.inspection.rootfs!.base.dirs].sort()).toEqual([...first.inspection.rootfs!.base.dirs].sort());
+  });
+
+  it('prepares again when the release file changed, or a kept file was altered', async () => {
+    const cacheDir = join(dir, 'cache');
+    const path = await tarball('emb_uos_x86_64_20260526.tar.gz');
+    const first = await prepareRelease({ kind: 'tarball', path }, { cacheDir });
+    await utimes(path, new Date(), new Date(Date.now() + 5000));
+    expect((await prepareRelease({ kind: 'tarball', path }, { cacheDir })).isFromCache).toBe(false);
+    const key = 'k'.repeat(32);
+    const keyed = await prepareRelease({ kind: 'tarball', path }, { cacheDir, contentKey: key });
+    await utimes(keyed.files.initramfs.path, new Date(), new Date(Date.now() + 9000));
+    expect((await prepareRelease({ kind: 'tarball', path }, { cacheDir, contentKey: key })).isFromCache).toBe(false);
+    expect(first.files.kernel.size).toBeGreaterThan(0);
+  });
+
+  it('keeps only the newest few prepared releases', async () => {
+    const cacheDir = join(dir, 'cache');
+    for (let i = 0; i < 6; i++) await prepareRelease({ kind: 'tarball', path: await tarball(`emb_uos_x86_64_2026050${i}.tar.gz`) }, { cacheDir });
+    expect((await readdir(join(cacheDir, 'prepared'))).filter((n) => !n.startsWith('.'))).toHaveLength(4);
+  });
+
+  it('without a cache folder, unpacks to a temporary folder that dispose removes', async () => {
+    const path = await tarball('emb_uos_x86_64_20260526.tar.gz');
+    const p = await prepareRelease({ kind: 'tarball', path });
+    expect(p.isFromCache).toBe(false);
+    await p.dispose();
+    await expect(readdir(join(p.files.initramfs.path, '..'))).rejects.toThrow();
+  });
+});
