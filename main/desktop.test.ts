@@ -84,7 +84,7 @@ describe('application menu', () => {
   it('offers Open logs, settings and the tools, and runs their actions', () => {
     const actions = { openSettings: vi.fn(), openTool: vi.fn(), openLogs: vi.fn(), openDocs: vi.fn(), about: vi.fn() };
     const menu = buildMenuTemplate(actions, 'linux', false);
-    expect(labels(menu)).toEqual(expect.arrayContaining(['Open logs', 'Settings…', 'Restore a stick…', 'Quit']));
+    expect(labels(menu)).toEqual(expect.arrayContaining(['Open logs', 'Settings…', 'Inspect a stick or ISO…', 'Restore a stick…', 'Quit']));
     expect(labels(menu)).not.toContain('toggleDevTools');
     const find = (label: string) => menu.flatMap((m) => m.submenu ?? []).find((i) => i.label === label)!;
     find('Open logs').click!();

@@ -41,6 +41,7 @@ export const PURPOSES: Record<PickPurpose, PurposeSpec> = {
   osImage: { title: 'Choose the EMT OS image', filters: [{ name: 'OS images', extensions: ['gz', 'raw', 'img', 'xz', 'zst'] }, ANY], isText: false },
   bootChain: { title: 'Choose a signed boot file', filters: [{ name: 'EFI programs', extensions: ['efi', 'signed'] }, ANY], isText: false },
   userApps: { title: 'Choose the user-apps folder', isText: false },
+  inspect: { title: 'Choose an ISO to inspect', filters: [{ name: 'ISO and stick images', extensions: ['iso', 'img'] }, ANY], isText: false },
   output: { title: 'Choose where to save the ISO', filters: [{ name: 'ISO images', extensions: ['iso'] }], isText: false },
   report: { title: 'Save the report', filters: [{ name: 'Reports', extensions: ['json', 'txt'] }], isText: false },
 };

@@ -2,7 +2,7 @@ import { mainStrings } from './strings';
 
 export interface MenuActions {
   openSettings(): void;
-  openTool(tool: 'restore'): void;
+  openTool(tool: 'inspect' | 'restore'): void;
   openLogs(): void;
   openDocs(): void;
   about(): void;
@@ -38,6 +38,7 @@ export function buildMenuTemplate(actions: MenuActions, platform: string, canOpe
     {
       label: s.tools,
       submenu: [
+        { label: s.inspect, click: () => actions.openTool('inspect') },
         { label: s.restore, click: () => actions.openTool('restore') },
       ],
     },

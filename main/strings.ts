@@ -9,6 +9,7 @@ export const mainStrings = {
     settings: 'Settings…',
     quit: 'Quit',
     tools: 'Tools',
+    inspect: 'Inspect a stick or ISO…',
     restore: 'Restore a stick…',
     view: 'View',
     help: 'Help',

@@ -16,6 +16,7 @@ import { WriteScreen } from './screens/WriteScreen';
 import { DoneScreen } from './screens/DoneScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { RestoreScreen } from './screens/RestoreScreen';
+import { InspectScreen } from './screens/InspectScreen';
 import { AboutScreen } from './screens/AboutScreen';
 
 const SCREENS: Record<Step, () => ReactNode> = {
@@ -30,6 +31,7 @@ const SCREENS: Record<Step, () => ReactNode> = {
 
 const TOOLS: Record<Tool, () => ReactNode> = {
   settings: SettingsScreen,
+  inspect: InspectScreen,
   restore: RestoreScreen,
   about: AboutScreen,
 };
@@ -39,6 +41,7 @@ function Header() {
   const openTool = useApp((s) => s.openTool);
   const closeTool = useApp((s) => s.closeTool);
   const items: Array<[Tool, string]> = [
+    ['inspect', t.app.inspect],
     ['restore', t.app.restore],
     ['settings', t.app.settings],
     ['about', t.app.about],

@@ -5,6 +5,7 @@ import { SettingsInfoSchema, SettingsPatchSchema } from './settings';
 import { EmbeddedFileSchema, ProfilePreviewSchema, ProfileSchema } from './profile';
 import { DriveSchema, FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from './drives';
 import { BuildResultSchema, FindingSchema } from './build';
+import { InspectionSchema } from './inspect';
 
 /**
  * The one map of everything the UI may ask of the engine and hear from it. Main registers every
@@ -45,7 +46,7 @@ export const JobProgressSchema = z.object({ jobId: JobIdSchema, event: ProgressE
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /** Why a file is being picked: decides the dialog's filters and whether its text comes back. */
-export const PickPurposeSchema = z.enum(['certificate', 'config', 'installer', 'profile', 'release', 'osImage', 'bootChain', 'userApps', 'output', 'report']);
+export const PickPurposeSchema = z.enum(['certificate', 'config', 'installer', 'profile', 'release', 'osImage', 'bootChain', 'userApps', 'inspect', 'output', 'report']);
 export type PickPurpose = z.infer<typeof PickPurposeSchema>;
 
 /** A file chosen in a native dialog. `text` is there for small text files (certificates, configs, profiles). */
@@ -72,7 +73,7 @@ export type AppInfo = z.infer<typeof AppInfoSchema>;
 export const ExternalUrlSchema = z.url({ protocol: /^https$/ });
 
 /** What the application menu asks the UI to show. */
-export const MenuCommandSchema = z.enum(['settings', 'restore', 'about']);
+export const MenuCommandSchema = z.enum(['settings', 'inspect', 'restore', 'about']);
 export type MenuCommand = z.infer<typeof MenuCommandSchema>;
 
 /** A drive as the drive picker shows it: with what the safety rules say about writing this image to it. */
@@ -195,6 +196,10 @@ export const contract = {
   flash: {
     write: job([WriteRequestSchema], WriteResultSchema),
     restore: job([RestoreRequestSchema], RestoreResultSchema),
+  },
+  tools: {
+    /** Reads an ISO or a stick (its device) back and checks every file against its manifest. */
+    inspect: job([z.string().min(1)], InspectionSchema),
   },
 } as const satisfies ContractMap;
 

@@ -5,9 +5,10 @@ import { makeCert } from '../../app/profile/testing/pki';
 import { BuildManifestSchema } from '../../app/contract/build';
 import { expect, test } from './support/fixtures';
 
-test('EMF: release from a catalog on 127.0.0.1, customized, built, written to a loop device and verified', async ({ app, catalog, engineEnv, loops }) => {
+test('EMF: release from a catalog on 127.0.0.1, customized, built, written to two loop devices at once, verified, then inspected', async ({ app, catalog, engineEnv, loops }) => {
   const stick = loops.loop('emf-stick.img', 128 << 20);
-  engineEnv.setTestTargets([stick.dev]);
+  const second = loops.loop('emf-stick-2.img', 96 << 20);
+  engineEnv.setTestTargets([stick.dev, second.dev]);
   const caPath = join(engineEnv.dir, 'orchestrator-ca.pem');
   writeFileSync(caPath, makeCert('Lab Orchestrator CA').pem);
   const iso = join(engineEnv.dir, 'lab-site.iso');
@@ -41,15 +42,19 @@ test('EMF: release from a catalog on 127.0.0.1, customized, built, written to a 
   await app.write.open();
   await expect(app.write.stick(stick.dev)).toContainText('TEST TARGET');
   await app.write.choose(stick.dev);
+  await app.write.choose(second.dev);
+  await expect(app.write.startButton()).toHaveText('Write 2 sticks');
   await app.write.startButton().click();
   await app.done.open();
   await expect(app.done.result(stick.dev)).toContainText('Verified');
-  await expect(app.page.getByRole('status').first()).toHaveText('The stick is written and verified.');
+  await expect(app.done.result(second.dev)).toContainText('Verified');
+  await expect(app.main().getByRole('status').first()).toHaveText('All 2 sticks are written and verified.');
 
   // Independent checks: the stick holds the ISO byte for byte (cmp reads the device), and the
   // ISO's manifest (read by osirrox) names our release, the mode and the CA we chose.
   const size = readFileSync(iso).length;
   execFileSync('cmp', ['-n', String(size), iso, stick.dev]);
+  execFileSync('cmp', ['-n', String(size), iso, second.dev]);
   const extracted = join(engineEnv.dir, 'emt-media.json');
   // xorriso guards /dev paths; stdio: says this one is meant.
   execFileSync('osirrox', ['-indev', `stdio:${stick.dev}`, '-extract', '/emt-media.json', extracted], { stdio: 'ignore' });
@@ -63,5 +68,14 @@ test('EMF: release from a catalog on 127.0.0.1, customized, built, written to a 
   await app.page.getByRole('button', { name: 'Save report…' }).click();
   await expect(app.page.getByText(`Report saved to ${report}.`)).toBeVisible();
   const saved = JSON.parse(readFileSync(report, 'utf8')) as { sticks: Array<{ device: string; ok: boolean; isVerified: boolean }>; image: { sha256: string } };
-  expect(saved.sticks).toEqual([expect.objectContaining({ device: stick.dev, ok: true, isVerified: true })]);
+  expect(saved.sticks).toEqual([expect.objectContaining({ device: stick.dev, ok: true, isVerified: true }), expect.objectContaining({ device: second.dev, ok: true, isVerified: true })]);
+
+  // The engine reads the written stick back and checks every file against its manifest.
+  await app.page.getByRole('navigation', { name: 'Tools' }).getByRole('button', { name: 'Inspect' }).click();
+  await app.arrive('inspect', 'Inspect a stick or ISO');
+  await app.main().locator(`li.drive[data-device="${stick.dev}"]`).getByRole('checkbox').check();
+  await app.main().getByRole('button', { name: 'Inspect the chosen stick' }).click();
+  await expect(app.main().getByTestId('inspect-verdict')).toHaveText('Every file matches the manifest: this media is as it was built.', { timeout: 120_000 });
+  await expect(app.main().getByRole('status')).toContainText('/etc/emf/env_config');
+  await app.record('inspect-stick');
 });

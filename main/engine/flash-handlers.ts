@@ -7,6 +7,7 @@ import { devicesHolding } from '../../app/flash/locate';
 import { checkTarget } from '../../app/flash/safety';
 import { restoreDrive, writeTargets } from '../../app/flash/write-targets';
 import { mediaSource, prepareBuild } from '../../app/media/build';
+import { inspectPath } from '../../app/media/inspect';
 import type { Handlers } from '../handler-types';
 import { stickScope, type EngineContext, type WritableBuild, type WritableBytes } from './context';
 import { standaloneFloor } from './build-handlers';
@@ -48,8 +49,8 @@ async function withStandaloneBytes<T>(ctx: EngineContext, b: Extract<WritableBui
   });
 }
 
-/** `drives` and `flash`: the drive list judged by the safety rules, writing and restoring sticks (app/flash). */
-export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'drives' | 'flash'> {
+/** `drives`, `flash` and `tools`: the drive list judged by the safety rules, writing, restoring and inspecting sticks (app/flash, app/media). */
+export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'drives' | 'flash' | 'tools'> {
   return {
     drives: {
       list: async (_c, source): Promise<DriveListing[]> => {
@@ -69,6 +70,9 @@ export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'dri
         return b.kind === 'iso' ? write(b) : withStandaloneBytes(ctx, b, req.targets, job, write);
       },
       restore: async (job, req) => restoreDrive({ ...(await stickScope(ctx)), ...req, env: ctx.env, onProgress: job.progress, signal: job.signal }),
+    },
+    tools: {
+      inspect: (job, path) => inspectPath(path, { onProgress: job.progress, signal: job.signal }),
     },
   };
 }

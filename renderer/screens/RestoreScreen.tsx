@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { RestoreFilesystem } from '../../app/contract/drives';
 import { t } from '../i18n';
 import { DrivePicker } from '../components/DrivePicker';
@@ -6,13 +6,12 @@ import { TextField } from '../components/Field';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
-import { useApp, useAppDerived, useAppStore } from '../state/hooks';
+import { useApp, useAppDerived } from '../state/hooks';
 import { jobEvent, selectedTargets } from '../state/selectors';
-import { DRIVE_POLL_MS } from './WriteScreen';
+import { useDrivePolling, useOwnDriveSelection } from '../components/use-drive-polling';
 
 /** Erase a stick back to one ordinary partition (what people need after a hybrid ISO on Windows). */
 export function RestoreScreen() {
-  const store = useAppStore();
   const job = useApp((s) => s.restoreJob);
   const isRunning = job?.status === 'running';
   const event = useApp((s) => jobEvent(s, s.restoreJob?.status === 'running' ? s.restoreJob.jobId : undefined));
@@ -25,18 +24,8 @@ export function RestoreScreen() {
   const [filesystem, setFilesystem] = useState<RestoreFilesystem>('fat32');
   const [label, setLabel] = useState('USB');
   const r = t.restore;
-  useEffect(() => {
-    if (isRunning) return;
-    const refresh = (): void => void store.getState().refreshDrives(null);
-    refresh();
-    const timer = setInterval(refresh, DRIVE_POLL_MS);
-    return () => clearInterval(timer);
-  }, [store, isRunning]);
-  // The tool has a selection of its own: the wizard's sticks are not carried in or out.
-  useEffect(() => {
-    store.getState().clearDriveSelection();
-    return () => store.getState().clearDriveSelection();
-  }, [store]);
+  useDrivePolling(isRunning);
+  useOwnDriveSelection();
   const target = targets.length === 1 ? targets[0]! : null;
   return (
     <section className="screen" aria-labelledby="screen-title">

@@ -1,32 +1,16 @@
-import { useEffect } from 'react';
 import { t } from '../i18n';
 import { DrivePicker } from '../components/DrivePicker';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
-import { useApp, useAppDerived, useAppShallow, useAppStore } from '../state/hooks';
+import { useApp, useAppDerived } from '../state/hooks';
+import { useDrivePolling } from '../components/use-drive-polling';
 import { driveRows, writeBlock, writeProgressRows, writeSource } from '../state/selectors';
-
-/** How often the drive list is read while the picker is on screen (a stick plugged in shows up by itself). */
-export const DRIVE_POLL_MS = 2000;
-
-function useDrivePolling(isPaused: boolean): void {
-  const store = useAppStore();
-  const source = useAppShallow(writeSource);
-  const key = source ? JSON.stringify(source) : '';
-  useEffect(() => {
-    if (isPaused) return;
-    const refresh = (): void => void store.getState().refreshDrives(writeSource(store.getState()));
-    refresh();
-    const timer = setInterval(refresh, DRIVE_POLL_MS);
-    return () => clearInterval(timer);
-  }, [store, isPaused, key]);
-}
 
 export function WriteScreen() {
   const job = useApp((s) => s.writeJob);
   const isRunning = job?.status === 'running';
-  useDrivePolling(isRunning);
+  useDrivePolling(isRunning, writeSource);
   const block = useApp(writeBlock);
   const chosen = useApp((s) => s.selectedDevices.length);
   const hasWarnings = useApp((s) => driveRows(s).some((r) => r.isSelected && r.warnings.length > 0));

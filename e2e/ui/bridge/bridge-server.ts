@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { contract, events, listCalls } from '../../../app/contract/api';
+import { contract, events, listCalls, type MenuCommand } from '../../../app/contract/api';
 import type { ProgressEvent } from '../../../app/contract/jobs';
 import { serveAppRequest } from '../../../main/app-protocol';
 import { createEngineHandlers } from '../../../main/engine-handlers';
@@ -87,7 +87,7 @@ export class Bridge {
   }
 
   /** Sends a contract event the way main does (menu commands). */
-  emit(name: 'menuCommand', payload: 'settings' | 'restore' | 'about'): void {
+  emit(name: 'menuCommand', payload: MenuCommand): void {
     this.gate.emit(name, payload);
   }
 
