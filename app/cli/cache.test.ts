@@ -5,17 +5,20 @@ import { main } from '../cli';
 import { openCache } from '../release/cache';
 import { recordingIo } from '../release/testing/cli-io';
 import { FaultServer } from '../release/testing/fault-server';
-import { bootkit, makeHarness, randomFile, type Harness } from '../release/testing/harness';
+import { formatBytes } from './command';
+import { bootkit, bootkitTarball, makeHarness, type Harness } from '../release/testing/harness';
 
 let server: FaultServer;
 let h: Harness;
-const file = randomFile(300_000);
+// Real (tiny) Bootkit tarballs: download and import check a release's content before caching it.
+const file = await bootkitTarball(300_000);
+const other = await bootkitTarball(200_000);
 
 beforeEach(async () => {
   server = await FaultServer.start();
   h = await makeHarness();
   server.serve('/a.tar.gz', { body: file.bytes });
-  server.serve('/b.tar.gz', { body: file.bytes.subarray(0, 200_000) });
+  server.serve('/b.tar.gz', { body: other.bytes });
   await h.writeCatalog([bootkit('bootkit-a', server.url('/a.tar.gz')), bootkit('bootkit-b', server.url('/b.tar.gz'))]);
 });
 afterEach(async () => {
@@ -39,8 +42,8 @@ describe('emt-media cache', () => {
       ['bootkit-a', 'ok', true],
       ['bootkit-b', 'ok', true],
     ]);
-    expect(listing.usedBytes).toBe(500_000);
-    expect((await cli('cache', 'ls')).text()).toMatch(/bootkit-a {2}293 KiB {2}pinned on \d{4}-\d\d-\d\d {2}ok/);
+    expect(listing.usedBytes).toBe(file.bytes.length + other.bytes.length);
+    expect((await cli('cache', 'ls')).text()).toMatch(new RegExp(`bootkit-a {2}${formatBytes(file.bytes.length)} {2}pinned on \\d{4}-\\d\\d-\\d\\d {2}ok`));
 
     expect((await cli('cache', 'verify')).text()).toBe('ok     bootkit-a\nok     bootkit-b');
     const cache = await openCache(h.settings, h.env);
@@ -69,8 +72,18 @@ describe('emt-media cache', () => {
     await writeFile(`${h.dir}/emb_uos_x86_64_20260101.tar.gz`, file.bytes);
     const r = await cli('cache', 'import', 'emb_uos_x86_64_20260101.tar.gz', '--id', 'bootkit-local');
     expect(r.code).toBe(0);
-    expect(r.text()).toContain(`tarball   emb_uos_x86_64_20260101.tar.gz  293 KiB  sha256 ${file.sha256}`);
+    expect(r.text()).toContain(`tarball   emb_uos_x86_64_20260101.tar.gz  ${formatBytes(file.bytes.length)}  sha256 ${file.sha256}`);
     expect((await cache.get('bootkit-local'))!.verification).toBe('imported');
     expect((await cli('cache', 'frobnicate')).code).toBe(2);
+  });
+});
+
+describe('emt-media cache import of something that is not a release', () => {
+  it('refuses it with the reason, before it reaches the cache', async () => {
+    await writeFile(`${h.dir}/emb_uos_x86_64_20260102.tar.gz`, Buffer.from('not a tarball at all'));
+    const r = await cli('cache', 'import', 'emb_uos_x86_64_20260102.tar.gz', '--id', 'bootkit-junk');
+    expect(r.code).toBe(1);
+    expect(r.text()).toContain('error E_RELEASE_NOT_TARBALL');
+    expect(await (await openCache(h.settings, h.env)).get('bootkit-junk')).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { validateRelease } from '../release/validate-release';
 import type { CacheListing, VerifyResult } from '../contract/catalog';
 import { EmtError } from '../errors';
 import { openCache } from '../release/cache';
@@ -110,6 +111,7 @@ async function importCmd(paths: string[], args: ParsedArgs, io: CliIo): Promise<
     mode: flag(args, 'reference') ? 'reference' : 'copy',
     id: str(args, 'id'),
     name: str(args, 'name'),
+    validate: validateRelease,
     onProgress: io.progress,
   });
   if (flag(args, 'json')) {

@@ -8,11 +8,12 @@ import { download } from '../release/download';
 import { listPartials } from '../release/download-part';
 import { recordingIo } from '../release/testing/cli-io';
 import { FaultServer } from '../release/testing/fault-server';
-import { bootkit, makeHarness, randomFile, type Harness } from '../release/testing/harness';
+import { bootkit, bootkitTarball, makeHarness, type Harness } from '../release/testing/harness';
 
 let server: FaultServer;
 let h: Harness;
-const file = randomFile(4 << 20);
+// A real (tiny) Bootkit: the download's content is checked before it is cached.
+const file = await bootkitTarball(4 << 20);
 
 beforeEach(async () => {
   server = await FaultServer.start();

@@ -1,3 +1,4 @@
+import { validateRelease } from '../release/validate-release';
 import type { DownloadResult } from '../contract/catalog';
 import { download } from '../release/download';
 import { openCache } from '../release/cache';
@@ -34,6 +35,7 @@ export const downloadCommand: Command = {
         extraCatalogs: strs(args, 'catalog'),
         acceptNewHash: flag(args, 'accept-new-hash'),
         refresh: flag(args, 'refresh'),
+        validate: validateRelease,
         onProgress: io.progress,
         signal: ac.signal,
       });

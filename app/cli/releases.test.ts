@@ -8,7 +8,7 @@ import { updateSettings } from '../settings/settings';
 import { current } from '../settings/paths';
 import { recordingIo } from '../release/testing/cli-io';
 import { FaultServer } from '../release/testing/fault-server';
-import { bootkit, makeHarness, randomFile, type Harness } from '../release/testing/harness';
+import { bootkit, bootkitTarball, makeHarness, type Harness } from '../release/testing/harness';
 
 let server: FaultServer;
 let h: Harness;
@@ -34,7 +34,7 @@ describe('emt-media releases', () => {
   });
 
   it('shows a downloaded release as available offline, with its catalog and its pin', async () => {
-    const file = randomFile(50_000);
+    const file = await bootkitTarball(50_000);
     server.serve('/b.tar.gz', { body: file.bytes });
     await writeFile(join(h.dir, 'extra.json'), JSON.stringify({ schemaVersion: 1, name: 'Extra', releases: [bootkit('bootkit-extra', server.url('/b.tar.gz'))] }));
     expect(await main(['download', 'bootkit-extra', '--catalog', 'extra.json'], recordingIo(h.env, h.dir).io)).toBe(0);

@@ -78,7 +78,7 @@ export async function download(id: string, opts: DownloadOptions): Promise<Downl
       isNewPin = !pin || pin.sha256 !== got.sha256;
       verification = 'pinned';
     }
-    if (opts.validate) {
+    if (opts.validate && release.kind === 'bootkit') {
       try {
         await opts.validate(files.part);
       } catch (e) {

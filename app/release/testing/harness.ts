@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BootkitRelease, CatalogRelease } from '../../contract/catalog';
 import { SettingsSchema, type Settings } from '../../contract/settings';
+import { bootkitInitramfs, INITRAMFS_NAME, KERNEL_NAME, writeReleaseTarball } from './synthetic-release';
 
 /**
  * A throw-away world for release tests: a temp folder with a cache and a config folder, settings
@@ -41,6 +42,22 @@ export async function makeHarness(patch: Partial<Settings> = {}): Promise<Harnes
 
 export function bootkit(id: string, url: string, extra: Partial<BootkitRelease> = {}): BootkitRelease {
   return { kind: 'bootkit', id, name: 'Bootkit (EMT-Tink)', line: '26.06', buildDate: '20260526', url, ...extra };
+}
+
+/**
+ * A real (tiny) Bootkit release tarball, for tests where the release's content is checked (download,
+ * import): a synthetic kernel of `kernelBytes` incompressible bytes — so the tarball is about that
+ * big — and a Bootkit-shaped initramfs.
+ */
+export async function bootkitTarball(kernelBytes: number): Promise<{ bytes: Buffer; sha256: string }> {
+  const work = await mkdtemp(join(tmpdir(), 'emt-bootkit-tarball-'));
+  try {
+    const path = await writeReleaseTarball(join(work, 'release.tar.gz'), { [KERNEL_NAME]: randomBytes(kernelBytes), [INITRAMFS_NAME]: await bootkitInitramfs() }, join(work, 'files'));
+    const bytes = await readFile(path);
+    return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Incompressible test bytes with their sha256. */
