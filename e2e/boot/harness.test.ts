@@ -50,7 +50,7 @@ describe('QEMU command lines', () => {
     expect(args).toContain('property=secure,value=on');
     expect(args).toContain('readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd');
     expect(args).toContain('unit=1,file=/tmp/run/vars.fd');
-    expect(args).toContain('usb-storage,drive=stick');
+    expect(args).toContain('usb-storage,drive=stick,bootindex=0');
   });
 
   it('never lets the guest write the media, and always refuses to reboot', () => {

@@ -97,8 +97,9 @@ export function qemuArgs(input: QemuArgsInput): string[] {
     switch (mode) {
       case 'uefi-usb':
       case 'uefi-secureboot-usb':
-        // snapshot=on: the stick image is never changed by the guest.
-        args.push('-drive', `if=none,id=stick,format=raw,snapshot=on,file=${input.media}`, '-device', 'qemu-xhci', '-device', 'usb-storage,drive=stick');
+        // snapshot=on: the stick image is never changed by the guest. bootindex=0: OVMF otherwise
+        // tries NVMe and virtio disks before USB, and a bootable extra drive would boot instead.
+        args.push('-drive', `if=none,id=stick,format=raw,snapshot=on,file=${input.media}`, '-device', 'qemu-xhci', '-device', 'usb-storage,drive=stick,bootindex=0');
         break;
       case 'uefi-cd':
       case 'uefi-secureboot-cd':
