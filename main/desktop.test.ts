@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createJobEffects, type JobEffectsDeps } from './job-effects';
 import { buildMenuTemplate, type MenuItemSpec } from './menu';
 import { createFileLogger, redact } from './log';
+import { shouldKeepOpen, type AskSync } from './quit-guard';
 import { createDialogHandlers, MAX_TEXT_BYTES, pemArmor, type DialogLike } from './dialogs';
 
 const dir = mkdtempSync(join(tmpdir(), 'emt-desktop-'));
@@ -75,6 +76,17 @@ describe('job effects on a fake desktop', () => {
     fx2.onStart!('flash.write', 'w');
     fx2.onEnd!('flash.write', 'w', { code: 'E_CANCELLED', message: 'x', hint: 'y' });
     expect([...front.notes, ...back.notes]).toEqual([]);
+  });
+});
+
+describe('closing the window mid-write, with a fake message box', () => {
+  it('asks only while sticks are being written, and keeps the window open unless the user insists', () => {
+    const ask = vi.fn((_options: Parameters<AskSync>[0]) => 0);
+    expect(shouldKeepOpen(0, ask)).toBe(false);
+    expect(ask).not.toHaveBeenCalled();
+    expect(shouldKeepOpen(2, ask)).toBe(true);
+    expect(ask.mock.calls[0]![0]).toMatchObject({ buttons: ['Keep writing', 'Quit anyway'], defaultId: 0, cancelId: 0 });
+    expect(shouldKeepOpen(1, () => 1)).toBe(false);
   });
 });
 

@@ -17,6 +17,7 @@ import { createEngineHandlers } from './engine-handlers';
 import { packagedWriter } from './writer-path';
 import { mainWindowOptions } from './window-options';
 import { mainStrings } from './strings';
+import { shouldKeepOpen } from './quit-guard';
 import { platformName } from './platform-name';
 
 const DOCS_URL = 'https://github.com/open-edge-platform/edge-microvisor-toolkit';
@@ -101,10 +102,7 @@ function start(): void {
     const senderId = String(contents.id);
     win.once('ready-to-show', () => win?.show());
     win.on('close', (event) => {
-      if (effects.runningWrites() === 0 || !win) return;
-      const q = mainStrings.quitWhileWriting;
-      const choice = dialog.showMessageBoxSync(win, { type: 'warning', title: q.title, message: q.message, detail: q.detail, buttons: [q.keep, q.quit], defaultId: 0, cancelId: 0 });
-      if (choice === 0) event.preventDefault();
+      if (win && shouldKeepOpen(effects.runningWrites(), (o) => dialog.showMessageBoxSync(win!, o))) event.preventDefault();
     });
     win.on('closed', () => {
       jobs.cancelAll(senderId);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, test } from './support/fixtures';
@@ -46,6 +46,12 @@ test('standalone: a site profile dropped in, the password typed at build, a seve
   await expect(app.main().getByRole('list', { name: 'Installer scripts' })).toContainText('install-os.sh');
   await app.customize.waitChecked('No problems found.');
   await app.record('customize-standalone');
+  // Saved for the next site visit: the engine writes it as YAML, with no secret in it.
+  const savedProfile = join(engineEnv.dir, 'kiosk-saved.yaml');
+  await app.desktop.answer(savedProfile);
+  await app.main().getByRole('button', { name: 'Save as…' }).click();
+  await expect(app.main().locator('.profile-path')).toHaveText(savedProfile);
+  expect(readFileSync(savedProfile, 'utf8')).toContain('userName: edgeuser');
   await app.next();
 
   await app.review.open();

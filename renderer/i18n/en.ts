@@ -257,6 +257,7 @@ export const en = {
   write: {
     title: 'Write to USB sticks',
     intro: 'Choose one or more sticks. Everything on them will be erased.',
+    built: (size: string, sha: string) => `Built: ${size}, sha256 ${sha}…`,
     drives: 'Sticks',
     refresh: 'Refresh',
     noDrives: 'No USB stick found. Plug one in; the list updates by itself.',

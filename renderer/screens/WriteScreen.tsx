@@ -1,6 +1,8 @@
 import { t } from '../i18n';
 import { DrivePicker } from '../components/DrivePicker';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { FindingList } from '../components/FindingList';
+import { formatBytes } from '../i18n/format';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp, useAppDerived } from '../state/hooks';
@@ -25,11 +27,21 @@ export function WriteScreen() {
   const progress = useAppDerived(['writeJob', 'progress', 'drives', 'writeTargets'], writeProgressRows);
   const drivesError = useApp((s) => s.drivesError);
   const isStandalone = useApp((s) => s.profile?.mode === 'standalone' && s.buildResult !== null);
+  const built = useApp((s) => s.buildResult);
   const w = t.write;
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={w.title} />
       <p>{w.intro}</p>
+      {built && (
+        <div className="build-summary">
+          <p>{w.built(formatBytes(built.size), built.sha256.slice(0, 16))}</p>
+          <p>
+            <strong>{t.review.secureBoot}:</strong> {built.manifest.secureBoot.explanation}
+          </p>
+          <FindingList findings={built.findings} />
+        </div>
+      )}
       {isStandalone && <p className="notice notice-warning">{w.standaloneWarning}</p>}
       {drivesError && <ErrorNotice error={drivesError} />}
       <DrivePicker isLocked={isRunning} />

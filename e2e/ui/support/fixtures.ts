@@ -10,6 +10,12 @@ import { AppPage } from '../pages/app-page';
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 const FIXTURE = join(ROOT, '.cache', 'fixtures', 'plain');
 
+/** The plain fixture release (scripts/fixtures): its tarball and what fixture.json says of it. */
+export function plainFixture(): { tarball: string; file: string; size: number; sha256: string } {
+  const manifest = JSON.parse(readFileSync(join(FIXTURE, 'fixture.json'), 'utf8')) as { release: { file: string; size: number; sha256: string } };
+  return { tarball: join(FIXTURE, manifest.release.file), ...manifest.release };
+}
+
 /** The fixture release as the test catalog lists it. */
 export interface ServedRelease {
   id: string;
@@ -41,7 +47,7 @@ export const test = base.extend<Fixtures>({
 
   // eslint-disable-next-line no-empty-pattern -- Playwright reads the parameter list: {} asks for no other fixture.
   catalog: async ({}, use) => {
-    const manifest = JSON.parse(readFileSync(join(FIXTURE, 'fixture.json'), 'utf8')) as { release: { file: string; size: number; sha256: string } };
+    const manifest = { release: plainFixture() };
     const buildDate = /(\d{8})/.exec(manifest.release.file)![1]!;
     const server = await FaultServer.start();
     const path = `/files-edge-orch/repository/microvisor/uos/${manifest.release.file}`;
