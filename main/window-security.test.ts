@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -160,6 +160,12 @@ describe('app:// protocol', () => {
     const missing = await serveAppRequest(root, { url: 'app://emt/nope.js', method: 'GET' });
     expect(missing.status).toBe(404);
     expect((await serveAppRequest(root, { url: 'app://emt/index.html', method: 'POST' })).status).toBe(404);
+  });
+
+  it('gives the renderer page the same policy as a meta tag (for the test bridge), less what only a header can carry', () => {
+    const html = readFileSync(join(import.meta.dirname, '..', 'renderer', 'index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBe(CONTENT_SECURITY_POLICY.split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; '));
   });
 
   it('has a CSP with no inline or eval script and no remote sources', () => {
