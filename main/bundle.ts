@@ -15,6 +15,9 @@ const common: BuildOptions = {
   legalComments: 'none',
   logLevel: 'warning',
   define: { 'process.env.NODE_ENV': '"production"' },
+  // The engine reads import.meta.url only where it also handles the CommonJS bundle (elevate.ts,
+  // templates.ts); main sets EMT_ASSETS_DIR for the templates. The warning says nothing new.
+  logOverride: { 'empty-import-meta': 'silent' },
 };
 
 export async function bundleMain(outdir = 'dist/main'): Promise<void> {
