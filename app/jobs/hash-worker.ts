@@ -1,11 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
  * SHA-256 on a worker thread. Hashing a 600 MiB initramfs takes about as long as writing it; on
  * the main thread the two add up, on a worker they overlap (build machines have two cores at
  * least). Each hash has a fixed shared ring that the worker hashes in place: one memcpy per byte,
- * no per-chunk allocation, flat memory whatever the disk and hash speeds. All hashes of the
- * process share one worker, which ends when the last hash does.
+ * no per-chunk allocation, flat memory whatever the disk and hash speeds. Hashes share a small
+ * pool of workers (one per core, at most two: a build hashes two streams at once, the files for the
+ * manifest and the whole image); a worker ends when its last hash does.
  */
 const WORKER_CODE = `
 const { parentPort } = require('node:worker_threads');
@@ -29,36 +31,44 @@ interface Listener {
   onError(e: Error): void;
 }
 
-let shared: { worker: Worker; users: Map<number, Listener> } | null = null;
+interface Shared {
+  worker: Worker;
+  users: Map<number, Listener>;
+}
+
+const POOL = Math.max(1, Math.min(2, availableParallelism()));
+const pool: Shared[] = [];
 let nextId = 1;
 
-function attach(id: number, listener: Listener): Worker {
+function attach(id: number, listener: Listener): Shared {
+  let shared = pool.length < POOL ? null : pool.reduce((a, b) => (b.users.size < a.users.size ? b : a));
   if (!shared) {
     const worker = new Worker(WORKER_CODE, { eval: true });
     worker.unref();
-    const users = new Map<number, Listener>();
+    const made: Shared = { worker, users: new Map() };
     worker.on('message', (m: { id: number; done?: number; digest?: string }) => {
-      const u = users.get(m.id);
+      const u = made.users.get(m.id);
       if (m.done !== undefined) u?.onDone(m.done);
       else if (m.digest !== undefined) u?.onDigest(m.digest);
     });
     worker.on('error', (e) => {
-      for (const u of users.values()) u.onError(e);
-      shared = null;
+      for (const u of made.users.values()) u.onError(e);
+      pool.splice(pool.indexOf(made), 1);
     });
-    shared = { worker, users };
+    pool.push(made);
+    shared = made;
   }
   shared.users.set(id, listener);
-  return shared.worker;
+  return shared;
 }
 
-function detach(id: number): void {
-  if (!shared) return;
+function detach(id: number, shared: Shared): void {
   shared.users.delete(id);
   shared.worker.postMessage({ id, end: true });
   if (shared.users.size === 0) {
+    const at = pool.indexOf(shared);
+    if (at >= 0) pool.splice(at, 1);
     void shared.worker.terminate();
-    shared = null;
   }
 }
 
@@ -66,6 +76,7 @@ export class OffThreadHash {
   private readonly id = nextId++;
   private readonly ring = new SharedArrayBuffer(RING_BYTES);
   private readonly view = new Uint8Array(this.ring);
+  private readonly shared: Shared;
   private readonly worker: Worker;
   private head = 0;
   private pending = 0;
@@ -76,7 +87,7 @@ export class OffThreadHash {
   private isAttached = true;
 
   constructor() {
-    this.worker = attach(this.id, {
+    this.shared = attach(this.id, {
       onDone: (n) => {
         this.pending -= n;
         this.wake();
@@ -88,6 +99,7 @@ export class OffThreadHash {
         this.digestWaiter?.reject(e);
       },
     });
+    this.worker = this.shared.worker;
     this.worker.postMessage({ id: this.id, ring: this.ring });
   }
 
@@ -131,6 +143,6 @@ export class OffThreadHash {
   dispose(): void {
     if (!this.isAttached) return;
     this.isAttached = false;
-    detach(this.id);
+    detach(this.id, this.shared);
   }
 }
