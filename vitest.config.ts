@@ -3,7 +3,6 @@ import { defineConfig } from 'vitest/config';
 // Fast suites: the engine and main (Node), the renderer (jsdom). The QEMU boot suite and the
 // Playwright suite have their own configs (vitest.boot.config.ts, playwright.config.ts).
 export default defineConfig({
-  esbuild: { jsx: 'automatic' },
   test: {
     projects: [
       {

@@ -4,6 +4,7 @@ import { current } from '../../app/settings/paths';
 import { listReleases } from '../../app/release/catalog-list';
 import { download } from '../../app/release/download';
 import { importRelease } from '../../app/release/import';
+import { validateRelease } from '../../app/release/validate-release';
 import { openCache } from '../../app/release/cache';
 import { verifyEntry } from '../../app/release/cache-verify';
 import type { Handlers } from '../handler-types';
@@ -19,9 +20,9 @@ export function releaseHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 's
     releases: {
       list: async () => listReleases(await settingsOf(ctx), { env: ctx.env, cwd: ctx.cwd }),
       download: async (job, req) =>
-        download(req.id, { settings: await settingsOf(ctx), env: ctx.env, cwd: ctx.cwd, acceptNewHash: req.acceptNewHash, refresh: req.refresh, onProgress: job.progress, signal: job.signal }),
+        download(req.id, { settings: await settingsOf(ctx), env: ctx.env, cwd: ctx.cwd, acceptNewHash: req.acceptNewHash, refresh: req.refresh, validate: validateRelease, onProgress: job.progress, signal: job.signal }),
       import: async (job, req) => {
-        const { entry } = await importRelease({ ...req, settings: await settingsOf(ctx), env: ctx.env, cwd: ctx.cwd, onProgress: job.progress, signal: job.signal });
+        const { entry } = await importRelease({ ...req, settings: await settingsOf(ctx), env: ctx.env, cwd: ctx.cwd, validate: validateRelease, onProgress: job.progress, signal: job.signal });
         return entry;
       },
       verify: async (job, id) => verifyEntry(await openCache(await settingsOf(ctx), ctx.env), id, { onProgress: job.progress, signal: job.signal }),
