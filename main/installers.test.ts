@@ -50,7 +50,7 @@ describe('electron-builder.yml', () => {
       expect(existsSync(join(root, p)), p).toBe(true);
     }
     expect(readFileSync(join(root, '.gitignore'), 'utf8')).toMatch(/^\/?\.kit\/$/m);
-    expect(config.extraResources).toContainEqual({ from: '.kit', to: 'boot-kit' });
+    expect(config.extraResources).toContainEqual({ from: '.kit', to: 'boot-kit', filter: ['**/*', '!signed-chain-debian/**'] });
   });
 
   it('keeps runAsNode on (the writer needs it) and every other way in off', () => {
