@@ -25,7 +25,7 @@ const USAGE = [
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'Build a bootable hybrid ISO (UEFI + BIOS, USB + CD) from a release and a profile',
+  summary: 'Build media from a release and a profile: a hybrid ISO, a stick image, or sticks directly',
   usage: USAGE,
   options: {
     release: { type: 'string', multiple: true },
