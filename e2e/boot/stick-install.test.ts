@@ -8,7 +8,7 @@ import { OS_IMAGE_NAME, readRange } from '../../app/media/testing/standalone-sti
 import { bundleWriter } from '../../app/writer/bundle';
 import { assertBooted, bootQemu } from './harness/boot-qemu';
 import { loadFixture, type Fixture } from './harness/fixtures';
-import { emtMedia, jsonOf, PASSWORD, PASSWORD_ENV, standaloneWorkspace, type StandaloneWorkspace } from './stick-support';
+import { emtMedia, jsonOf, ownFolders, PASSWORD, PASSWORD_ENV, standaloneWorkspace, type StandaloneWorkspace } from './stick-support';
 
 /**
  * The standalone install end to end: `emt-media build --target` writes the stick layout onto a loop
@@ -105,7 +105,7 @@ beforeAll(async () => {
   stick = lab.loop('stick.img', 1624 * MiB).dev;
   const run = await emtMedia(
     ['build', '--release', fixture.release, '--profile', ws.profile, '--password-env', PASSWORD_ENV, '--overlay', 'stand-in', '--append', 'modules-load=vfat,nls_cp437,nls_ascii,nls_utf8', '--target', stick, '--yes', '--json'],
-    { cwd: lab.dir, env: { EMT_WRITER: await bundleWriter(join(lab.dir, 'writer.cjs')), EMT_TEST_TARGETS: stick, [PASSWORD_ENV]: PASSWORD } },
+    { cwd: lab.dir, env: { ...ownFolders(lab.dir), EMT_WRITER: await bundleWriter(join(lab.dir, 'writer.cjs')), EMT_TEST_TARGETS: stick, [PASSWORD_ENV]: PASSWORD } },
   );
   expect(run.code, run.stderr).toBe(0);
   expect(jsonOf<WriteResult>(run, 'build --target').targets[0]).toMatchObject({ ok: true, isVerified: true });

@@ -48,6 +48,11 @@ export function startEmtMedia(args: readonly string[], opts: { cwd: string; env?
   return { child, done };
 }
 
+/** Settings and cache of the test's own, in `dir`: nothing read from or left in this machine's. */
+export function ownFolders(dir: string): NodeJS.ProcessEnv {
+  return { EMT_CONFIG_DIR: join(dir, 'config'), EMT_CACHE_DIR: join(dir, 'cache') };
+}
+
 export function emtMedia(args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliRun> {
   return startEmtMedia(args, opts).done;
 }

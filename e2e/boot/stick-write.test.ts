@@ -8,7 +8,7 @@ import { LoopLab } from '../../app/flash/testing/loops';
 import { OS_IMAGE_NAME, readRange } from '../../app/media/testing/standalone-stick';
 import { bundleWriter } from '../../app/writer/bundle';
 import { loadFixture, type Fixture } from './harness/fixtures';
-import { emtMedia, jsonOf, PASSWORD, PASSWORD_ENV, standaloneWorkspace, startEmtMedia, type StandaloneWorkspace } from './stick-support';
+import { emtMedia, jsonOf, ownFolders, PASSWORD, PASSWORD_ENV, standaloneWorkspace, startEmtMedia, type StandaloneWorkspace } from './stick-support';
 
 // `emt-media build --target`: the standalone stick built from the Bootkit fixture release straight
 // onto loop devices, in one pass and as a child process, then read back from the devices by
@@ -34,7 +34,7 @@ beforeAll(async () => {
   truncateSync(join(bigApps, 'vm-disk.img'), 1.5 * 1024 * MiB);
   big = await standaloneWorkspace(lab.dir, { name: 'big', files: installer, rawBytes: 4 * MiB, userAppsDir: bigApps });
   // The writer as it ships (a bundle beside the checkout, where drivelist resolves): it starts fast.
-  writerEnv = { EMT_WRITER: await bundleWriter(join(lab.dir, 'writer.cjs')), [PASSWORD_ENV]: PASSWORD };
+  writerEnv = { ...ownFolders(lab.dir), EMT_WRITER: await bundleWriter(join(lab.dir, 'writer.cjs')), [PASSWORD_ENV]: PASSWORD };
 }, 300_000);
 
 afterAll(() => lab.cleanup());
@@ -61,7 +61,7 @@ describe('emt-media build --target: the standalone stick in one pass', () => {
 
     const layouts: number[][] = [];
     for (const dev of targets) {
-      const r = await emtMedia(['inspect', dev, '--json'], { cwd: lab.dir });
+      const r = await emtMedia(['inspect', dev, '--json'], { cwd: lab.dir, env: ownFolders(lab.dir) });
       const inspection = jsonOf<MediaInspection>(r, `inspect ${dev}`);
       expect(r.code, r.stderr).toBe(0);
       expect(inspection.isVerified).toBe(true);

@@ -88,7 +88,7 @@ export async function run(): Promise<BenchResult> {
     const backing = join(dir, 'stick.img');
     execFileSync('fallocate', ['-l', String(STICK), backing]);
     loop = execFileSync('losetup', ['--find', '--show', '--direct-io=on', backing], { encoding: 'utf8' }).trim();
-    const env = { EMT_WRITER: writer, EMT_ASSETS_DIR: join(root, 'assets'), EMT_TEST_TARGETS: loop, SOURCE_DATE_EPOCH: String(EPOCH), BENCH_PW: PASSWORD };
+    const env = { EMT_CONFIG_DIR: join(dir, 'config'), EMT_CACHE_DIR: join(dir, 'cache'), EMT_WRITER: writer, EMT_ASSETS_DIR: join(root, 'assets'), EMT_TEST_TARGETS: loop, SOURCE_DATE_EPOCH: String(EPOCH), BENCH_PW: PASSWORD };
     const common = ['--release', release, '--profile', join(dir, 'bench.yaml'), '--password-env', 'BENCH_PW', '--kit', KIT, '--json'];
 
     // The image the baseline writes: the same build, to a file sized like the stick.
