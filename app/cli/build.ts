@@ -6,15 +6,9 @@ import { checkTargets, writeTargets } from '../flash/write-targets';
 import { buildImageFile, buildIsoFile, mediaSource, prepareBuild, type BuildInput } from '../media/build';
 import { confirmedChecks, printFindings as printTargetFindings, printResult, refuseBlocked, withInterrupt } from './flash';
 import { loadProfile } from '../profile/profile-file';
-import { existsSync } from 'node:fs';
-import type { SettingsInfo } from '../contract/settings';
-import { openCache } from '../release/cache';
-import { useCachedRelease } from '../release/cache-use';
-import { classifyRelease, type ReleaseInput } from '../release/read-release';
-import { current } from '../settings/paths';
-import { loadSettings } from '../settings/settings';
 import { flag, formatBytes, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 import { readPassword } from './profile';
+import { resolveReleaseArg } from './release-arg';
 
 const USAGE = [
   'build --release <tarball | dir | kernel --release initramfs> (--out X.iso | --out X.img --size 16G | --target DEVICE...)',
@@ -114,53 +108,34 @@ async function buildToSticks(input: BuildInput, args: ParsedArgs, io: CliIo): Pr
   }
 }
 
-/** The build input from the options, and a release of the cached release (if one was leased). */
+/** The build input from the options, and the end of the cached release's lease (if one was leased). */
 async function buildInput(args: ParsedArgs, io: CliIo): Promise<BuildInput & { releaseLease?: () => Promise<void> }> {
   const names = strs(args, 'release');
   if (names.length === 0) throw new EmtError('E_USAGE', '--release is required.', `Usage: emt-media ${USAGE}`);
-  const settings = await loadSettings(current(io.env));
-  const release = await resolveRelease(names, settings, io);
-  const profilePath = str(args, 'profile');
-  const loaded = profilePath ? await loadProfile(resolve(io.cwd, profilePath)) : null;
-  const password = loaded?.profile.mode === 'standalone' ? await readPassword(args, io) : null;
-  const timeout = str(args, 'timeout');
-  if (timeout !== undefined && !/^\d{1,3}$/.test(timeout)) throw new EmtError('E_USAGE', `--timeout ${timeout} is not a number of seconds.`, 'Give the boot menu timeout in whole seconds, e.g. --timeout 5.');
-  return {
-    ...release,
-    releaseId: release.releaseId ?? str(args, 'release-id'),
-    cacheDir: settings.cacheDir,
-    ...(loaded ? { profile: loaded.profile, profileDir: dirname(resolve(io.cwd, profilePath!)) } : {}),
-    ...(password ? { password } : {}),
-    overlayDir: str(args, 'overlay') && resolve(io.cwd, str(args, 'overlay')!),
-    append: strs(args, 'append'),
-    bootChainDir: str(args, 'boot-chain') && resolve(io.cwd, str(args, 'boot-chain')!),
-    kitDir: str(args, 'kit') && resolve(io.cwd, str(args, 'kit')!),
-    menuTitle: str(args, 'title'),
-    timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
-  };
-}
-
-/**
- * `--release` names files (a tarball, a folder, a kernel and an initramfs) or the id of a release in
- * the cache (`emt-media download <id>` put it there); a cached release is leased so that eviction
- * leaves it alone during the build, and checked before use.
- */
-async function resolveRelease(names: string[], settings: SettingsInfo, io: CliIo): Promise<Pick<BuildInput, 'release' | 'releaseId' | 'releaseSha256'> & { releaseLease?: () => Promise<void> }> {
-  const paths = names.map((n) => resolve(io.cwd, n));
-  if (names.length !== 1 || existsSync(paths[0]!)) return { release: await classifyRelease(paths) };
-  const cache = await openCache(settings.settings, io.env);
-  const entry = await cache.get(names[0]!);
-  if (!entry) return { release: await classifyRelease(paths) };
-  const inUse = await useCachedRelease(cache, entry.id);
-  const tarball = inUse.files.find((f) => f.role === 'tarball');
-  const kernel = inUse.files.find((f) => f.role === 'kernel');
-  const initramfs = inUse.files.find((f) => f.role === 'initramfs');
-  const release: ReleaseInput | null = tarball ? { kind: 'tarball', path: tarball.absolutePath } : kernel && initramfs ? { kind: 'pair', kernel: kernel.absolutePath, initramfs: initramfs.absolutePath } : null;
-  if (!release) {
-    await inUse.release();
-    throw new EmtError('E_USAGE', `The cached "${entry.id}" is not a Bootkit release.`, 'Name a Bootkit release (emt-media releases lists them).');
+  const { done, ...release } = await resolveReleaseArg(names, io);
+  try {
+    const profilePath = str(args, 'profile');
+    const loaded = profilePath ? await loadProfile(resolve(io.cwd, profilePath)) : null;
+    const password = loaded?.profile.mode === 'standalone' ? await readPassword(args, io) : null;
+    const timeout = str(args, 'timeout');
+    if (timeout !== undefined && !/^\d{1,3}$/.test(timeout)) throw new EmtError('E_USAGE', `--timeout ${timeout} is not a number of seconds.`, 'Give the boot menu timeout in whole seconds, e.g. --timeout 5.');
+    return {
+      ...release,
+      releaseId: release.releaseId ?? str(args, 'release-id'),
+      releaseLease: done,
+      ...(loaded ? { profile: loaded.profile, profileDir: dirname(resolve(io.cwd, profilePath!)) } : {}),
+      ...(password ? { password } : {}),
+      overlayDir: str(args, 'overlay') && resolve(io.cwd, str(args, 'overlay')!),
+      append: strs(args, 'append'),
+      bootChainDir: str(args, 'boot-chain') && resolve(io.cwd, str(args, 'boot-chain')!),
+      kitDir: str(args, 'kit') && resolve(io.cwd, str(args, 'kit')!),
+      menuTitle: str(args, 'title'),
+      timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
+    };
+  } catch (e) {
+    await done();
+    throw e;
   }
-  return { release, releaseId: entry.id, releaseSha256: tarball?.sha256, releaseLease: inUse.release };
 }
 
 const UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };

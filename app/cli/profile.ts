@@ -5,6 +5,7 @@ import { PROFILE_SCHEMA_VERSION, type Profile } from '../contract/profile';
 import { EmtError } from '../errors';
 import { importEnvConfig } from '../profile/emf/env-config';
 import { releaseContext, type ReleaseContext } from '../media/release-context';
+import { resolveReleaseArg } from './release-arg';
 import { hasErrors } from '../profile/findings';
 import { readCertificateFile, readInstallerBundle, readTextFile } from '../profile/import-files';
 import { loadProfile, saveProfile, type LoadedProfile } from '../profile/profile-file';
@@ -13,7 +14,6 @@ import { unknownRelease, type RenderContext } from '../profile/render-types';
 import { SecretText } from '../profile/secrets';
 import { checkStickFiles } from '../profile/standalone/stick-files';
 import { validateProfile } from '../profile/validate';
-import { classifyRelease } from '../release/read-release';
 import { flag, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 
 /**
@@ -23,8 +23,8 @@ import { flag, str, strs, type CliIo, type Command, type ParsedArgs } from './co
 
 const USAGE = [
   'profile new FILE --mode emf|standalone [--name NAME] [--domain DOMAIN] [--mac MAC] [--user NAME] [--force]',
-  '       profile validate FILE [--release <tarball | dir | kernel --release initramfs>] [--json]',
-  '       profile show FILE [--release <tarball | dir | kernel --release initramfs>] [--json]',
+  '       profile validate FILE [--release <cached id | tarball | dir | kernel --release initramfs>] [--json]',
+  '       profile show FILE [--release <cached id | tarball | dir | kernel --release initramfs>] [--json]',
   '       profile import FILE [--orchestrator-ca F] [--provisioning-ca F] [--env-config F] [--caddyfile F --caddy-run F]',
   '                           [--fluent-bit F --fluentbit-run F --parsers F] [--wait-for-ip F] [--boot-statistics F]',
   '                           [--installer DIR|TARBALL] [--config-file F] [--os-image F] [--user-apps DIR]',
@@ -118,9 +118,14 @@ function tally(findings: readonly Finding[]): string {
  * show report what the build would: the services EMF needs, the tools the standalone installer runs.
  */
 async function releaseOf(args: ParsedArgs, io: CliIo): Promise<ReleaseContext | null> {
-  const paths = strs(args, 'release');
-  if (paths.length === 0) return null;
-  return releaseContext(await classifyRelease(paths.map((p) => resolve(io.cwd, p))), { onProgress: io.progress });
+  const names = strs(args, 'release');
+  if (names.length === 0) return null;
+  const { release, releaseSha256, cacheDir, done } = await resolveReleaseArg(names, io);
+  try {
+    return await releaseContext(release, { cacheDir, contentKey: releaseSha256, onProgress: io.progress });
+  } finally {
+    await done();
+  }
 }
 
 /**

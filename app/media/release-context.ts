@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { OnProgress } from '../jobs/progress';
 import type { RenderContext } from '../profile/render-types';
-import { inspectRelease, type ReleaseInspection } from '../release/inspect-release';
-import { openRelease, type ReleaseInput } from '../release/read-release';
+import type { ReleaseInspection } from '../release/inspect-release';
+import { prepareRelease } from '../release/prepared-release';
+import type { ReleaseInput } from '../release/read-release';
 import { renderContextOf } from './build';
 
 export interface ReleaseContext {
@@ -17,16 +15,15 @@ export interface ReleaseContext {
 
 /**
  * A release read and inspected exactly as a build reads it, for checking a profile against it
- * without making media (`profile validate/show --release`). The kernel and initramfs a tarball
- * unpacks to are removed before this returns: only the inspection is kept.
+ * without making media (`profile validate/show --release`, the GUI's Review). With a cache folder
+ * the prepared release is kept for the build that usually follows (app/release/prepared-release.ts);
+ * without one, what a tarball unpacks to is removed before this returns.
  */
-export async function releaseContext(input: ReleaseInput, options: { signal?: AbortSignal; onProgress?: OnProgress } = {}): Promise<ReleaseContext> {
-  const workDir = await mkdtemp(join(tmpdir(), 'emt-release-check-'));
+export async function releaseContext(input: ReleaseInput, options: { cacheDir?: string; contentKey?: string; signal?: AbortSignal; onProgress?: OnProgress } = {}): Promise<ReleaseContext> {
+  const prepared = await prepareRelease(input, options);
   try {
-    const files = await openRelease(input, { workDir, signal: options.signal });
-    const inspection = await inspectRelease(files, options);
-    return { context: renderContextOf(inspection, files.displayName), inspection, displayName: files.displayName };
+    return { context: renderContextOf(prepared.inspection, prepared.files.displayName), inspection: prepared.inspection, displayName: prepared.files.displayName };
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    await prepared.dispose();
   }
 }
