@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { testHomeEnv } from './scripts/test-home';
 
 // Fast suites: the engine and main (Node), the renderer (jsdom). The QEMU boot suite and the
 // Playwright suite have their own configs (vitest.boot.config.ts, playwright.config.ts).
 export default defineConfig({
   test: {
+    env: testHomeEnv(),
+    globalSetup: ['./scripts/test-home.ts'],
     projects: [
       {
         extends: true,

@@ -54,7 +54,7 @@ async function release(name: string, root: TarInput[]): Promise<void> {
 }
 
 async function cli(...argv: string[]) {
-  const r = recordingIo({}, dir);
+  const r = recordingIo({ EMT_CACHE_DIR: join(dir, 'cache'), EMT_CONFIG_DIR: join(dir, 'config') }, dir);
   const code = await main(['profile', ...argv], r.io);
   return { code, out: r.out, text: r.text() };
 }
