@@ -314,3 +314,29 @@ describe('an ISO whose ESP ends on a MiB boundary', () => {
     expect(head.subarray(34 * SECTOR, espEnd).equals(isoHead.subarray(34 * SECTOR))).toBe(true);
   });
 });
+
+describe('the OS image against its .sha256sum', () => {
+  it('fails the write at the end of a damaged image, with both hashes, and leaves no file', async () => {
+    const stick = prepared.rendered!.stick!;
+    const damaged = join(dir, 'damaged.raw.gz');
+    const bytes = readFileSync(inputs.image);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(damaged, bytes);
+    const layout = await planStandaloneStick(prepared.plan.iso, { ...stick, osImage: { path: damaged, checksumPath: inputs.checksum } }, DISK, 'seed', DATE);
+    const out = join(dir, 'damaged-stick.img');
+    const err = await writeSourceToFile(layout, out).catch((e: unknown) => e);
+    expect(isEmtError(err) && err.code).toBe('E_OS_IMAGE_HASH');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.part`)).toBe(false);
+  });
+
+  it('is refused before anything is written when the checksum file is missing or not a hash', async () => {
+    const stick = prepared.rendered!.stick!;
+    const notAHash = join(dir, 'bad.sha256sum');
+    writeFileSync(notAHash, 'not a hash  image.raw.gz\n');
+    for (const [checksumPath, code] of [[join(dir, 'absent.sha256sum'), 'E_OS_IMAGE_CHECKSUM_MISSING'], [notAHash, 'E_OS_IMAGE_CHECKSUM_FORMAT']] as const) {
+      const err = await planStandaloneStick(prepared.plan.iso, { ...stick, osImage: { path: inputs.image, checksumPath } }, DISK, 'seed', DATE).catch((e: unknown) => e);
+      expect(isEmtError(err) && err.code).toBe(code);
+    }
+  });
+});

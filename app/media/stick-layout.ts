@@ -1,6 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { EmtError } from '../errors';
+import { OffThreadHash } from '../jobs/hash-worker';
 import { fromBuffer, fromFile, zeros, type ByteSource } from '../formats/byte-source';
 import type { StickPartition } from '../contract/build';
 import { dataPartitionImage } from '../formats/exfat/data-partition';
@@ -50,7 +51,7 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
     throw new EmtError('E_STICK_NO_PASSWORD', 'The standalone stick needs the password of the user the installer creates (.psswd on partition 6).', 'Give the password when you build (the CLI asks, or use --password-stdin / --password-env).');
   }
   const osFiles: ImageFile[] = [
-    { path: basename(content.osImage.path), content: await fromFile(content.osImage.path) },
+    { path: basename(content.osImage.path), content: await checkedOsImage(content.osImage.path, content.osImage.checksumPath) },
     { path: basename(content.osImage.checksumPath), content: await fromFile(content.osImage.checksumPath) },
   ];
   const configFiles: ImageFile[] = [
@@ -140,6 +141,46 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
     files: [osFiles, configFiles, appFiles][i]!.map((f) => f.path),
   }));
   return { ...disk, partitions: [...isoParts, ...dataParts] };
+}
+
+/**
+ * The OS image, checked against its published .sha256sum as it streams onto partition 5: the node's
+ * installer would only find a damaged image after wiping the node's disks. A mismatch fails the
+ * write at the end of the image (the stick is then wiped, an image file removed); nothing is read
+ * twice.
+ */
+async function checkedOsImage(path: string, checksumPath: string): Promise<ByteSource> {
+  const sum = await readFile(checksumPath, 'utf8').catch(() => {
+    throw new EmtError('E_OS_IMAGE_CHECKSUM_MISSING', `${basename(checksumPath)} is missing beside the OS image.`, 'Download the .sha256sum published with the image into the same folder.');
+  });
+  const expected = /^([0-9a-fA-F]{64})\b/.exec(sum.trim())?.[1]?.toLowerCase();
+  if (!expected) {
+    throw new EmtError('E_OS_IMAGE_CHECKSUM_FORMAT', `${basename(checksumPath)} does not start with a SHA-256 hash.`, 'Download the .sha256sum file again; it holds "<hash>  <file name>".');
+  }
+  const image = await fromFile(path);
+  return {
+    size: image.size,
+    async *stream(signal) {
+      const hash = new OffThreadHash();
+      try {
+        for await (const chunk of image.stream(signal)) {
+          await hash.update(chunk);
+          yield chunk;
+        }
+        const actual = await hash.digest();
+        if (actual !== expected) {
+          throw new EmtError(
+            'E_OS_IMAGE_HASH',
+            `The OS image ${basename(path)} does not match its .sha256sum (sha256 ${actual.slice(0, 16)}…, expected ${expected.slice(0, 16)}…).`,
+            'The image is damaged or is not the one the checksum was published for: download it again.',
+            { details: { path, expected, actual } },
+          );
+        }
+      } finally {
+        hash.dispose();
+      }
+    },
+  };
 }
 
 async function firstSector(src: ByteSource): Promise<Buffer> {
