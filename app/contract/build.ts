@@ -82,4 +82,48 @@ export const BuildResultSchema = z.object({
 });
 export type BuildResult = z.infer<typeof BuildResultSchema>;
 
+/** One file of a signed boot chain, as the engine read it from its PE security directory. */
+export const BootChainFileInfoSchema = z.object({
+  /** The name on the media: BOOTX64.EFI (shim), grubx64.efi, mmx64.efi. */
+  name: z.string(),
+  path: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  /** It carries an Authenticode signature (who trusts the signer is the firmware's business). */
+  isSigned: z.boolean(),
+  signers: z.array(z.object({ subject: z.string(), issuer: z.string() })),
+});
+export type BootChainFileInfo = z.infer<typeof BootChainFileInfoSchema>;
+
+/** A folder holding shim + signed GRUB (+ MokManager) that replaces the kit's unsigned GRUB. */
+export const BootChainInfoSchema = z.object({
+  dir: z.string(),
+  files: z.array(BootChainFileInfoSchema),
+  /** Shim and GRUB both carry a signature. */
+  isSigned: z.boolean(),
+  /** The packages the files came from, when the folder has a kit.json (`npm run kit` writes one). */
+  packages: z.array(z.object({ name: z.string(), version: z.string() })),
+});
+export type BootChainInfo = z.infer<typeof BootChainInfoSchema>;
+
+/**
+ * What a build would find, without making media: the release read and inspected as the build
+ * reads it, the profile rendered against it (its preflight: EMF units, installer tools, yq), the
+ * files of a standalone stick, the Secure Boot status of the boot chain and kernel, and the space
+ * the media needs.
+ */
+export const BuildCheckSchema = z.object({
+  release: z.object({ name: z.string(), layout: z.enum(['bootkit', 'plain']) }),
+  findings: z.array(FindingSchema),
+  secureBoot: SecureBootStatusSchema,
+  bootChain: BootChainInfoSchema.nullable(),
+  media: z.object({
+    /** The ISO's exact size; null when an error keeps the media from being laid out. */
+    isoBytes: z.number().int().nonnegative().nullable(),
+    /** The smallest stick a standalone layout fits on; null for EMF media (the ISO is all). */
+    stickMinBytes: z.number().int().nonnegative().nullable(),
+  }),
+});
+export type BuildCheck = z.infer<typeof BuildCheckSchema>;
+
 export const BuildFailureSchema = z.object({ ok: z.literal(false), error: ErrorInfoSchema });

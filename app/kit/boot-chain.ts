@@ -5,6 +5,7 @@ import { openRandomAccess } from '../formats/byte-source';
 import { readKitManifest, sha256OfFile, verifyKitFiles, type KitManifest } from './kit-manifest';
 import { MACHINE_X86_64, readPeSignature } from './pe-signature';
 import type { Signer } from './authenticode';
+import type { BootChainInfo } from '../contract/build';
 
 /**
  * A signed boot chain the user supplies for Secure Boot (`--boot-chain DIR`): shim as
@@ -87,4 +88,15 @@ async function readEfi(path: string, name: string): Promise<BootChainFile> {
   } finally {
     await ra.close();
   }
+}
+
+/** The chain as the UI and the check report it: every file with its signers, and where the files came from. */
+export function describeBootChain(chain: BootChain): BootChainInfo {
+  const files = [chain.shim, chain.grub, ...(chain.mokManager ? [chain.mokManager] : [])];
+  return {
+    dir: chain.dir,
+    files: files.map((f) => ({ name: f.name, path: f.path, size: f.size, sha256: f.sha256, isSigned: f.isSigned, signers: f.signers.map((s) => ({ subject: s.subject, issuer: s.issuer })) })),
+    isSigned: chain.isSigned,
+    packages: (chain.manifest?.packages ?? []).map((p) => ({ name: p.name, version: p.version })),
+  };
 }

@@ -1,4 +1,4 @@
-import type { BuildResult, Finding, StickPartition } from '../contract/build';
+import type { BuildResult, StickPartition } from '../contract/build';
 import type { Profile } from '../contract/profile';
 import { EmtError, throwIfAborted } from '../errors';
 import type { OnProgress } from '../jobs/progress';
@@ -101,43 +101,53 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
     prepared = await prepareRelease(input.release, { cacheDir: input.cacheDir, contentKey: input.releaseSha256, signal: options.signal, onProgress: options.onProgress });
     throwIfAborted(options.signal);
     const { files: release, inspection } = prepared;
-    const findings: Finding[] = [];
-    const overlay = new Overlay();
     let rendered: RenderResult | null = null;
     if (input.profile) {
       rendered = render(input.profile, renderContextOf(inspection, release.displayName), { password: input.password, baseDir: input.profileDir });
-      findings.push(...rendered.findings);
       if (!rendered.isRenderable || hasErrors(rendered.findings)) {
         const first = rendered.findings.find((f) => f.severity === 'error')!;
         throw new EmtError('E_PROFILE_INVALID', `The profile has ${rendered.findings.filter((f) => f.severity === 'error').length} error(s); the first: ${first.message}`, first.hint, { details: { findings: rendered.findings } });
       }
-      overlay.merge(rendered.overlay);
     }
-    if (input.overlayDir) await overlayFromDirectory(input.overlayDir, overlay);
-    const mode: MediaMode = input.profile?.mode ?? 'none';
-    const userArgs = (input.append ?? []).flatMap(splitCmdline);
     const date = input.date ?? buildDate();
-    const plan = await planMedia({
-      release,
-      inspection,
-      overlay,
-      mode,
-      releaseId: input.releaseId,
-      profileDigest: input.profile ? sha256(JSON.stringify(input.profile)) : undefined,
-      profileArgs: rendered?.kernelArgs ?? [],
-      userArgs,
-      kit,
-      bootChain,
-      date,
-      menuTitle: input.menuTitle ?? TITLES[mode],
-      timeoutSeconds: input.timeoutSeconds,
-      findings,
-    });
+    const plan = await planBuild(input, { kit, bootChain, release, inspection, rendered, date });
     return { plan, date, release, inspection, rendered, dispose };
   } catch (e) {
     await dispose();
     throw e;
   }
+}
+
+/**
+ * The media plan for a release read and inspected, with the profile already rendered against it
+ * (null: the release as published): the overlay (plus `--overlay DIR`), the kernel command line,
+ * the boot loader, the ISO layout. Shared by the build and by the check before it.
+ */
+export async function planBuild(
+  input: BuildInput,
+  parts: { kit: BootKit; bootChain: BootChain | null; release: ReleaseFiles; inspection: ReleaseInspection; rendered: RenderResult | null; date: Date },
+): Promise<MediaPlan> {
+  const { rendered } = parts;
+  const overlay = new Overlay();
+  if (rendered) overlay.merge(rendered.overlay);
+  if (input.overlayDir) await overlayFromDirectory(input.overlayDir, overlay);
+  const mode: MediaMode = input.profile?.mode ?? 'none';
+  return planMedia({
+    release: parts.release,
+    inspection: parts.inspection,
+    overlay,
+    mode,
+    releaseId: input.releaseId,
+    profileDigest: input.profile ? sha256(JSON.stringify(input.profile)) : undefined,
+    profileArgs: rendered?.kernelArgs ?? [],
+    userArgs: (input.append ?? []).flatMap(splitCmdline),
+    kit: parts.kit,
+    bootChain: parts.bootChain,
+    date: parts.date,
+    menuTitle: input.menuTitle ?? TITLES[mode],
+    timeoutSeconds: input.timeoutSeconds,
+    findings: [...(rendered?.findings ?? [])],
+  });
 }
 
 /** Build an ISO file: `emt-media build … --out X.iso`. */
