@@ -124,3 +124,15 @@ export const RestoreResultSchema = z.object({
   isEjected: z.boolean(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+/** How one stick ended an eject: powered down (it may be unplugged), or why not. */
+export const EjectTargetResultSchema = z.object({
+  device: z.string(),
+  name: z.string(),
+  isEjected: z.boolean(),
+  error: ErrorInfoSchema.nullable(),
+});
+export type EjectTargetResult = z.infer<typeof EjectTargetResultSchema>;
+
+export const EjectResultSchema = z.object({ targets: z.array(EjectTargetResultSchema) });
+export type EjectResult = z.infer<typeof EjectResultSchema>;

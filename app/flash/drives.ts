@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Drive } from '../contract/drives';
 import { EmtError } from '../errors';
@@ -89,4 +90,18 @@ function busOf(d: DrivelistDrive, node: LsblkNode | undefined): string {
   // lsblk leaves TRAN empty for virtio disks; SUBSYSTEMS still says "block:virtio:pci".
   if (node?.subsystems?.includes('virtio')) return 'VIRTIO';
   return 'UNKNOWN';
+}
+
+/**
+ * The listed drive a request names, by its path or by what a link such as /dev/disk/by-id/… points
+ * to; null when none is listed (unplugged, a partition, or never a drive at all).
+ */
+export async function findListedDrive(drives: readonly Drive[], device: string): Promise<Drive | null> {
+  const resolved = await realpath(device).catch(() => device);
+  return drives.find((d) => d.device === resolved || d.device === device) ?? null;
+}
+
+/** The error for a device that is not a listed drive. */
+export function notListedError(device: string): EmtError {
+  return new EmtError('E_DRIVE_NOT_FOUND', `${device} is not a drive this computer lists now.`, 'Check that the stick is plugged in and pick the whole drive (not one of its partitions) from the list again.', { details: { device } });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Drive } from '../contract/drives';
-import { blockingFindings, checkTarget, findingError, LARGE_DRIVE_BYTES, systemReasonOf } from './safety';
+import { accessBlock, blockingFindings, checkTarget, findingError, LARGE_DRIVE_BYTES, systemReasonOf } from './safety';
 
 const GB = 1e9;
 
@@ -98,5 +98,19 @@ describe('safety rules', () => {
   it('never treats a test target as a fixed system drive', () => {
     const t = stick({ device: '/dev/loop3', name: 'TEST TARGET loop3', kind: 'loop', bus: 'LOOP', isTestTarget: true, isRemovable: true });
     expect(codes(t)).toEqual([]);
+  });
+
+  it('lets the writer eject or read back sticks only: never the running system, an internal drive only by its typed name, no eject of the cache drive', () => {
+    const code = (d: Drive, purpose: 'eject' | 'inspect', ctx = {}) => accessBlock(d, purpose, ctx)?.code ?? null;
+    expect(code(stick(), 'eject')).toBeNull();
+    expect(code(stick(), 'inspect')).toBeNull();
+    const system = stick({ isSystem: true, systemReason: 'in-use', mountpoints: ['/'], name: 'VirtIO (vda)' });
+    expect(code(system, 'inspect', { typedName: 'VirtIO (vda)' })).toBe('E_SYSTEM_DRIVE_IN_USE');
+    expect(accessBlock(system, 'eject')!.message).toContain('ejects USB sticks only');
+    const internal = stick({ isSystem: true, systemReason: 'fixed', isRemovable: false, name: 'Samsung SSD (sda)' });
+    expect(code(internal, 'inspect')).toBe('E_SYSTEM_DRIVE');
+    expect(code(internal, 'eject', { typedName: 'Samsung SSD (sda)' })).toBeNull();
+    expect(code(stick(), 'eject', { cacheDevices: ['/dev/sdz'] })).toBe('E_CACHE_ON_TARGET');
+    expect(code(stick(), 'inspect', { cacheDevices: ['/dev/sdz'] })).toBeNull();
   });
 });

@@ -106,3 +106,23 @@ export function findingError(f: SafetyFinding): EmtError {
   }
   return new EmtError(f.code, f.message, f.hint, f.details ? { details: f.details } : undefined);
 }
+
+/**
+ * Whether the privileged writer may eject a drive, or read it back, for a user who may not touch
+ * devices: never a drive holding the running system; an internal drive only when the user typed
+ * its name (as writing it needed); and no eject of the drive the cache lives on. Reading changes
+ * nothing, but as root it would show any disk's content to anyone: sticks only. Null: allowed.
+ */
+export function accessBlock(drive: Drive, purpose: 'eject' | 'inspect', context: Pick<SafetyContext, 'cacheDevices' | 'typedName'> = {}): EmtError | null {
+  const verb = purpose === 'eject' ? 'ejects' : 'reads back';
+  if (drive.systemReason === 'in-use') {
+    return new EmtError('E_SYSTEM_DRIVE_IN_USE', `${drive.name} holds the running system; EMT Media Builder ${verb} USB sticks only.`, 'Choose the USB stick.', { details: { device: drive.device } });
+  }
+  if (drive.systemReason === 'fixed' && context.typedName !== drive.name) {
+    return new EmtError('E_SYSTEM_DRIVE', `${drive.name} looks like an internal drive of this computer; EMT Media Builder ${verb} USB sticks only.`, 'Choose the USB stick.', { details: { device: drive.device } });
+  }
+  if (purpose === 'eject' && context.cacheDevices?.includes(drive.device)) {
+    return new EmtError('E_CACHE_ON_TARGET', `EMT Media Builder keeps its downloads and builds on ${drive.name}, so it is not ejected.`, 'Eject it from the system once EMT Media Builder is closed.', { details: { device: drive.device } });
+  }
+  return null;
+}

@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { SafetyFinding } from '../contract/drives';
 import type { ProgressEvent } from '../contract/jobs';
 import { EmtError, toEmtError } from '../errors';
-import { WriterEventSchema, type RestoreJob, type Source, type VerifyJob, type WriteJob, type WriterEvent } from '../writer/protocol';
+import { WriterEventSchema, type EjectJob, type InspectJob, type RestoreJob, type Source, type VerifyJob, type WriteJob, type WriterEvent } from '../writer/protocol';
 import { launchPlan, writerCommand, type WriterLaunch } from './elevate';
 
 /**
@@ -27,10 +27,12 @@ import { launchPlan, writerCommand, type WriterLaunch } from './elevate';
 type FileSource = Extract<Source, { kind: 'file' }>;
 /** A write or verify job; without `source` the bytes come through the data socket from `data`. */
 export type TargetsJobRequest = (Omit<WriteJob, 'source'> | Omit<VerifyJob, 'source'>) & { source?: FileSource };
-export type WriterOutcome = Extract<WriterEvent, { type: 'write-result' | 'restore-result' | 'error' }>;
+export type WriterOutcome = Extract<WriterEvent, { type: 'write-result' | 'restore-result' | 'eject-result' | 'inspect-result' | 'error' }>;
+/** Jobs that take no bytes from this side. */
+type ByteFreeJob = RestoreJob | EjectJob | InspectJob;
 
 export interface RunWriterJobOptions {
-  job: TargetsJobRequest | RestoreJob;
+  job: TargetsJobRequest | ByteFreeJob;
   /** The bytes to send (write and verify jobs); called once, when the writer connects. */
   data?: (signal: AbortSignal) => AsyncIterable<Buffer>;
   launch?: WriterLaunch;
@@ -149,7 +151,7 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
   try {
     let isServed = false;
     const dataPath = pipePath(dir, 'data');
-    if (o.job.type !== 'restore' && !o.job.source) {
+    if ((o.job.type === 'write' || o.job.type === 'verify') && !o.job.source) {
       servers.push(
         await listen(dataPath, (sock) => {
           void acceptToken(sock, token).then((ok) => {
@@ -235,7 +237,7 @@ function talk(
         if (e.type === 'ready') {
           isReady = true;
           o.onReady?.({ pid: e.pid, isRoot: e.isRoot });
-          const source = o.job.type === 'restore' ? {} : { source: o.job.source ?? { kind: 'socket', socket: dataPath, token } };
+          const source = o.job.type === 'write' || o.job.type === 'verify' ? { source: o.job.source ?? { kind: 'socket', socket: dataPath, token } } : {};
           send({ ...o.job, ...source });
           if (o.signal?.aborted) send({ type: 'cancel' });
         } else if (e.type === 'progress') o.onProgress?.(e.event);

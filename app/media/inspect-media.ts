@@ -19,6 +19,14 @@ import { PATHS } from './plan-media';
 
 type OverlayItem = MediaInspection['overlay'][number];
 
+// ECMA-119 §8.1: the first volume descriptor at sector 16 (2048-byte sectors) carries "CD001" after its type byte.
+const ISO_MAGIC_OFFSET = 16 * 2048 + 1;
+
+/** Whether bytes hold an ISO 9660 volume at the start (an ISO file, or a stick written from one). */
+export async function hasIsoVolume(ra: RandomAccess): Promise<boolean> {
+  return ra.size > ISO_MAGIC_OFFSET + 5 && (await ra.read(ISO_MAGIC_OFFSET, 5)).toString('latin1') === 'CD001';
+}
+
 const MAX_CUSTOM_IMG = 128 << 20;
 
 /**

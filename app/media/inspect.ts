@@ -6,9 +6,7 @@ import { openRandomAccess } from '../formats/byte-source';
 import type { OnProgress } from '../jobs/progress';
 import { inspectRelease, type ReleaseInspection } from '../release/inspect-release';
 import { classifyRelease, openRelease, type ReleaseFiles } from '../release/read-release';
-import { inspectMedia } from './inspect-media';
-
-const ISO_MAGIC_OFFSET = 16 * 2048 + 1;
+import { hasIsoVolume, inspectMedia } from './inspect-media';
 
 /**
  * `emt-media inspect PATH`: an ISO or a stick (its block device) is read back and verified; an
@@ -19,8 +17,7 @@ export async function inspectPath(path: string, options: { signal?: AbortSignal;
   if (!st.isDirectory()) {
     const ra = await openRandomAccess(path);
     try {
-      const isIso = ra.size > ISO_MAGIC_OFFSET + 5 && (await ra.read(ISO_MAGIC_OFFSET, 5)).toString('latin1') === 'CD001';
-      if (isIso) return await inspectMedia(ra, path, options);
+      if (await hasIsoVolume(ra)) return await inspectMedia(ra, path, options);
       const head = await ra.read(0, Math.min(ra.size, 512));
       const isTarball = head.length === 512 && (head.toString('latin1', 257, 262) === 'ustar' || (/\.(tar\.gz|tgz|tar)$/.test(path) && head[0] === 0x1f && head[1] === 0x8b));
       if (!isTarball) return await asInitramfs({ input: { kind: 'pair', kernel: path, initramfs: path }, displayName: basename(path), kernel: { name: '', path, size: 0 }, initramfs: { name: basename(path), path, size: ra.size } }, options);

@@ -1,7 +1,7 @@
 /**
  * emt-media-writer: the privileged writer, a plain Node program (no Electron). It is started by
- * writer-client.ts with the least privilege that works and does one job — write, verify or
- * restore — then exits. It speaks newline-delimited JSON (protocol.ts) over its stdio, or over the
+ * writer-client.ts with the least privilege that works and does one job — write, verify,
+ * restore, eject or inspect — then exits. It speaks newline-delimited JSON (protocol.ts) over its stdio, or over the
  * socket named by `--ipc` where an elevated process gets no stdio (Windows UAC). It sends a
  * heartbeat every second and stops when its parent goes away: end of input, no ping for
  * `--heartbeat-timeout-ms` (10 s), or SIGHUP/SIGTERM/SIGINT. A write that stops early wipes the
@@ -15,6 +15,8 @@ import type { SafetyFinding } from '../contract/drives';
 import type { ProgressEvent } from '../contract/jobs';
 import { EmtError, toEmtError } from '../errors';
 import { PROTOCOL_VERSION, RequestSchema, type Job, type WriterEvent } from './protocol';
+import { runEjectJob } from './eject-job';
+import { runInspectJob } from './inspect-job';
 import { runRestoreJob } from './restore-job';
 import { runTargetsJob } from './targets-job';
 
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
     };
     try {
       if (j.type === 'restore') send({ type: 'restore-result', result: await runRestoreJob(j, io) });
+      else if (j.type === 'eject') send({ type: 'eject-result', result: await runEjectJob(j, io) });
+      else if (j.type === 'inspect') send({ type: 'inspect-result', result: await runInspectJob(j, io) });
       else send({ type: 'write-result', result: await runTargetsJob(j, io) });
       exit(0);
     } catch (e) {

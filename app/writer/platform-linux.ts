@@ -65,6 +65,17 @@ async function eject(drive: Drive): Promise<boolean> {
   return (await run('udisksctl', ['power-off', '--block-device', drive.device, '--no-user-interaction'])).code === 0;
 }
 
+/**
+ * Detach a loop device (a test target), flushed first; false when the kernel keeps it. Partition
+ * nodes added with partx would outlive the device and confuse whoever gets its number next.
+ */
+export async function detachLoop(drive: Drive): Promise<boolean> {
+  if (drive.kind !== 'loop') return false;
+  await run('blockdev', ['--flushbufs', drive.device]);
+  if (drive.partitions.length > 0) await run('partx', ['--delete', drive.device]);
+  return (await run('losetup', ['--detach', drive.device])).code === 0;
+}
+
 async function writeMbr(drive: Drive, type: number): Promise<{ offset: number; size: number }> {
   const sector = Math.max(512, drive.logicalBlockSize);
   const { mbr, offset, size } = singlePartitionMbr(drive.size, sector, type, randomInt(1, 2 ** 32));

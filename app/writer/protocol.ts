@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from '../contract/drives';
+import { EjectResultSchema, FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from '../contract/drives';
+import { MediaInspectionSchema } from '../contract/inspect';
 import { ErrorInfoSchema, ProgressEventSchema } from '../contract/jobs';
 
 /**
  * The writer protocol: newline-delimited JSON, one object per line, over the writer's stdio (or,
  * where an elevated process cannot inherit stdio — Windows UAC — over the socket named by
  * `--ipc`). One job per writer process. The bytes to write never travel here (see SourceSchema).
+ * Besides writing it does what only root may do to a stick and that changes nothing on it:
+ * powering it down (eject) and reading it back (inspect).
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -54,16 +57,36 @@ export const RestoreJobSchema = z.object({
 });
 export type RestoreJob = z.infer<typeof RestoreJobSchema>;
 
+/** Unmount and power down sticks after a write that did not eject them. */
+export const EjectJobSchema = z.object({
+  type: z.literal('eject'),
+  targets: z.array(FlashTargetSchema).min(1),
+  /** A drive holding the cache is not pulled away from under it. */
+  cachePaths: z.array(z.string()),
+  testTargets: z.array(z.string()),
+});
+export type EjectJob = z.infer<typeof EjectJobSchema>;
+
+/** Read a stick back and check it against its manifest: what a user may not read on their own. */
+export const InspectJobSchema = z.object({
+  type: z.literal('inspect'),
+  target: FlashTargetSchema,
+  testTargets: z.array(z.string()),
+});
+export type InspectJob = z.infer<typeof InspectJobSchema>;
+
 export const RequestSchema = z.discriminatedUnion('type', [
   WriteJobSchema,
   VerifyJobSchema,
   RestoreJobSchema,
+  EjectJobSchema,
+  InspectJobSchema,
   z.object({ type: z.literal('cancel') }),
   /** The parent's heartbeat: without one for a while the writer assumes its parent is gone. */
   z.object({ type: z.literal('ping') }),
 ]);
 export type Request = z.infer<typeof RequestSchema>;
-export type Job = WriteJob | VerifyJob | RestoreJob;
+export type Job = WriteJob | VerifyJob | RestoreJob | EjectJob | InspectJob;
 
 export const WriterEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), version: z.literal(PROTOCOL_VERSION), pid: z.number(), isRoot: z.boolean() }),
@@ -72,6 +95,9 @@ export const WriterEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('findings'), device: z.string(), findings: z.array(SafetyFindingSchema) }),
   z.object({ type: z.literal('write-result'), result: WriteResultSchema }),
   z.object({ type: z.literal('restore-result'), result: RestoreResultSchema }),
+  z.object({ type: z.literal('eject-result'), result: EjectResultSchema }),
+  /** Only media (an ISO 9660 at the start of the stick) is read: never a release or anything else. */
+  z.object({ type: z.literal('inspect-result'), result: MediaInspectionSchema }),
   /** The job as a whole failed (bad request, no drive list); per-stick failures are in the result. */
   z.object({ type: z.literal('error'), error: ErrorInfoSchema }),
 ]);

@@ -1,8 +1,8 @@
-import { realpath } from 'node:fs/promises';
 import type { Drive, FlashPhase, FlashTarget, SafetyFinding, TargetResult } from '../contract/drives';
 import type { ProgressEvent } from '../contract/jobs';
 import { EmtError, toEmtError } from '../errors';
 import { ProgressMeter } from '../jobs/progress';
+import { findListedDrive, notListedError } from '../flash/drives';
 import { blockingFindings, checkTarget, findingError, type SafetyContext } from '../flash/safety';
 import { openDevice, type Device } from './device';
 import type { WriteTarget } from './fanout';
@@ -49,10 +49,9 @@ export class Stick implements WriteTarget {
 
   /** Find the drive in the writer's own listing and apply every safety rule to it. */
   async check(drives: readonly Drive[], size: number, context: SafetyContext, acceptWarnings: boolean, isWrite: boolean): Promise<void> {
-    const wanted = await realpath(this.request.device).catch(() => this.request.device);
-    const drive = drives.find((d) => d.device === wanted || d.device === this.request.device);
+    const drive = await findListedDrive(drives, this.request.device);
     if (!drive) {
-      this.error = new EmtError('E_DRIVE_NOT_FOUND', `${this.request.device} is not a drive this computer lists now.`, 'Check that the stick is plugged in and pick the whole drive (not one of its partitions) from the list again.');
+      this.error = notListedError(this.request.device);
       return;
     }
     this.drive = drive;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 /**
  * Real block devices for tests: loop devices over sparse files, partitions added with partx
@@ -10,7 +10,8 @@ import { join } from 'node:path';
  */
 export class LoopLab {
   readonly dir: string;
-  private readonly loops: string[] = [];
+  /** Loop devices this lab attached, with the file each was attached over. */
+  private readonly loops: Array<{ dev: string; file: string }> = [];
   private readonly mounts: string[] = [];
 
   constructor(prefix = 'flash-lab-') {
@@ -44,7 +45,7 @@ export class LoopLab {
       file,
     ];
     const dev = execFileSync('losetup', args, { encoding: 'utf8' }).trim();
-    this.loops.push(dev);
+    this.loops.push({ dev, file: realpathSync(file) });
     return dev;
   }
 
@@ -89,7 +90,10 @@ export class LoopLab {
       }
     };
     unmountAll();
-    for (const dev of this.loops) {
+    for (const { dev, file } of this.loops) {
+      // A test may have detached it already (an eject does), and the number may now be another
+      // test's loop device: detach only what is still ours.
+      if (backingFile(dev) !== file) continue;
       try {
         execFileSync('partx', ['--delete', dev], { stdio: 'ignore' });
       } catch {
@@ -103,5 +107,14 @@ export class LoopLab {
     }
     unmountAll();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The file a loop device is attached over (as the kernel reports it), or null when it is not attached. */
+export function backingFile(dev: string): string | null {
+  try {
+    return readFileSync(`/sys/block/${basename(dev)}/loop/backing_file`, 'utf8').trim();
+  } catch {
+    return null;
   }
 }
