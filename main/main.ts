@@ -1,4 +1,5 @@
 // Electron main process: one secure window, the IPC gate, the desktop effects of long jobs.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, powerSaveBlocker, protocol, session, shell, webContents } from 'electron';
 import { contract, events } from '../app/contract/api';
@@ -14,7 +15,8 @@ import { denyAllPermissions, lockDownContents } from './navigation';
 import { openExternalSafely } from './external-links';
 import { createShellHandlers } from './shell-handlers';
 import { createEngineHandlers } from './engine-handlers';
-import { packagedWriter } from './writer-path';
+import { packagedWriterEnv } from './writer-path';
+import { runWriterEntry, writerEntryArgs } from './writer-entry';
 import { mainWindowOptions } from './window-options';
 import { mainStrings } from './strings';
 import { shouldKeepOpen } from './quit-guard';
@@ -22,14 +24,20 @@ import { platformName } from './platform-name';
 
 const DOCS_URL = 'https://github.com/open-edge-platform/edge-microvisor-toolkit';
 
-// Before ready: the sandbox for every renderer, and the app:// scheme as a secure standard origin.
-app.enableSandbox();
-protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
-
-if (!app.requestSingleInstanceLock()) {
-  app.quit();
+// Started as the privileged writer (an AppImage run by pkexec, main/writer-entry.ts): no window,
+// no single-instance lock, nothing of the app; the writer's exit code is ours.
+const writerArgs = writerEntryArgs(process.argv);
+if (writerArgs) {
+  process.exit(runWriterEntry(writerArgs, { execPath: process.execPath, bundleDir: __dirname, env: process.env, spawnSync }));
 } else {
-  void app.whenReady().then(start);
+  // Before ready: the sandbox for every renderer, and the app:// scheme as a secure standard origin.
+  app.enableSandbox();
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+  } else {
+    void app.whenReady().then(start);
+  }
 }
 
 function start(): void {
@@ -54,8 +62,9 @@ function start(): void {
   });
   // The engine reads its templates from assets/ (inside app.asar when packaged, the checkout otherwise).
   process.env.EMT_ASSETS_DIR ??= join(app.getAppPath(), 'assets');
-  // The packaged writer runs on Electron's own Node through a launcher that the polkit policy names.
-  if (app.isPackaged && !process.env.EMT_WRITER) process.env.EMT_WRITER = packagedWriter(process.resourcesPath, process.platform);
+  // The packaged writer runs on Electron's own Node: through a launcher that the polkit policy
+  // names, or in an AppImage as the AppImage itself (main/writer-path.ts).
+  if (app.isPackaged) Object.assign(process.env, packagedWriterEnv(process.resourcesPath, process.platform, process.env));
   const handlers = {
     ...createShellHandlers({
       info: { name: mainStrings.appName, version: app.getVersion(), platform: platformName(process.platform), logFile: log.file, isTestBridge: false },

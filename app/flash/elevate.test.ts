@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchPlan, quoteWindowsArg, writerCommand } from './elevate';
+import { launchPlan, quoteWindowsArg, WRITER_ENTRY_FLAG, writerCommand } from './elevate';
 
 const writer = { command: '/opt/EMT Media Builder/resources/emt-media-writer', args: [] };
 const base = { isRoot: false, isInteractive: false, hasPkexec: true };
@@ -48,5 +48,15 @@ describe('writer launch', () => {
     expect(dev.args[2]).toMatch(/app\/writer\/main\.ts$/);
     expect(writerCommand({ EMT_WRITER: '/opt/x/writer.cjs' })).toEqual({ command: process.execPath, args: ['/opt/x/writer.cjs'] });
     expect(writerCommand({ EMT_WRITER: '/opt/x/emt-media-writer' })).toEqual({ command: '/opt/x/emt-media-writer', args: [] });
+  });
+
+  it('runs the AppImage file itself as the writer through pkexec: root mounts it, no policy names it', () => {
+    const appImage = '/home/tech/Apps/EMT Media Builder-1.0.0.AppImage';
+    const writer = writerCommand({ EMT_WRITER_APPIMAGE: appImage, EMT_WRITER: '/tmp/.mount_EMTx1/resources/writer/emt-media-writer' });
+    expect(writer).toEqual({ command: appImage, args: ['--no-sandbox', WRITER_ENTRY_FLAG] });
+    // The whole path is one argument (no shell), and pkexec falls back to its generic
+    // "run a program as root" authorization, which asks for an administrator password.
+    expect(launchPlan(writer, { ...base, platform: 'linux' })).toEqual({ command: 'pkexec', args: ['--disable-internal-agent', appImage, '--no-sandbox', '--emt-writer'], via: 'pkexec' });
+    expect(launchPlan(writer, { ...base, platform: 'linux', isRoot: true })).toEqual({ command: appImage, args: ['--no-sandbox', '--emt-writer'], via: 'direct' });
   });
 });

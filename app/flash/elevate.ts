@@ -16,17 +16,36 @@ export interface WriterLaunch extends WriterCommand {
   ipc?: boolean;
 }
 
+/**
+ * The argument that makes the packaged app run the writer instead of its window. An AppImage is
+ * FUSE-mounted for the user who started it, and root cannot read that mount (FUSE without
+ * allow_other), so the writer cannot be started from inside it: the AppImage file itself is run as
+ * root with this argument and mounts itself for root (main/writer-entry.ts).
+ */
+export const WRITER_ENTRY_FLAG = '--emt-writer';
+
+/**
+ * The AppImage run as the writer. `--no-sandbox` comes first: Electron refuses to start as root
+ * without it (the writer never opens a window), and the AppImage's AppRun adds it by itself only
+ * sometimes; anything before the flag is the runtime's, the writer's arguments follow it.
+ */
+export function appImageWriterCommand(appImage: string): WriterCommand {
+  return { command: appImage, args: ['--no-sandbox', WRITER_ENTRY_FLAG] };
+}
+
 function thisFile(): string {
   // In the CommonJS bundle (dist/) import.meta is empty and __filename is the bundle.
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
 }
 
 /**
- * The writer program. `EMT_WRITER` names one (a .ts/.js/.cjs file, or an executable such as the
+ * The writer program. `EMT_WRITER_APPIMAGE` (set by main in an AppImage) names the AppImage to
+ * run as the writer. `EMT_WRITER` names one (a .ts/.js/.cjs file, or an executable such as the
  * packaged launcher `resources/emt-media-writer`). Otherwise: in a checkout, `app/writer/main.ts`
  * through tsx; in a bundle, `writer.cjs` beside the bundle.
  */
 export function writerCommand(env: NodeJS.ProcessEnv = process.env): WriterCommand {
+  if (env.EMT_WRITER_APPIMAGE) return appImageWriterCommand(env.EMT_WRITER_APPIMAGE);
   const here = thisFile();
   const path = env.EMT_WRITER || (here.endsWith('.ts') ? join(dirname(here), '..', 'writer', 'main.ts') : join(dirname(here), 'writer.cjs'));
   if (path.endsWith('.ts')) {
