@@ -39,7 +39,7 @@ export const PURPOSES: Record<PickPurpose, PurposeSpec> = {
   profile: { title: 'Choose a site profile', filters: [{ name: 'Site profiles', extensions: ['emtprofile', 'json'] }, ANY], isText: true },
   release: { title: 'Choose a Bootkit release tarball', filters: [{ name: 'Bootkit releases', extensions: ['gz', 'tgz', 'tar'] }, ANY], isText: false },
   osImage: { title: 'Choose the EMT OS image', filters: [{ name: 'OS images', extensions: ['gz', 'raw', 'img', 'xz', 'zst'] }, ANY], isText: false },
-  bootChain: { title: 'Choose a signed boot file', filters: [{ name: 'EFI programs', extensions: ['efi', 'signed'] }, ANY], isText: false },
+  bootChain: { title: 'Choose the folder of the signed boot chain (BOOTX64.EFI and grubx64.efi)', isText: false },
   userApps: { title: 'Choose the user-apps folder', isText: false },
   inspect: { title: 'Choose an ISO to inspect', filters: [{ name: 'ISO and stick images', extensions: ['iso', 'img'] }, ANY], isText: false },
   output: { title: 'Choose where to save the ISO', filters: [{ name: 'ISO images', extensions: ['iso'] }], isText: false },

@@ -3,8 +3,8 @@ import { ErrorInfoSchema, ProgressEventSchema, type ErrorInfo } from './jobs';
 import { CacheEntrySchema, DownloadRequestSchema, DownloadResultSchema, ImportRequestSchema, ReleaseIdSchema, ReleaseListSchema, VerifyResultSchema } from './catalog';
 import { SettingsInfoSchema, SettingsPatchSchema } from './settings';
 import { EmbeddedFileSchema, ProfilePreviewSchema, ProfileSchema } from './profile';
-import { DriveSchema, FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from './drives';
-import { BuildResultSchema, FindingSchema } from './build';
+import { DriveSchema, EjectResultSchema, FlashTargetSchema, RestoreFilesystemSchema, RestoreResultSchema, SafetyFindingSchema, WriteResultSchema } from './drives';
+import { BootChainInfoSchema, BuildCheckSchema, BuildResultSchema, FindingSchema } from './build';
 import { InspectionSchema } from './inspect';
 
 /**
@@ -117,8 +117,14 @@ export const BuildRequestSchema = z.object({
   password: z.string().optional(),
   /** The profile's file, if it was opened or saved: its relative paths (OS image, user apps) start there. */
   profilePath: z.string().nullable().optional(),
+  /** A signed boot chain folder (shim + signed GRUB) for Secure Boot; null or absent: the kit's unsigned GRUB. */
+  bootChainDir: z.string().min(1).nullable().optional(),
 });
 export type BuildRequest = z.infer<typeof BuildRequestSchema>;
+
+/** What Review checks: the build request without where it goes and without the password (typed later, at Build). */
+export const BuildCheckRequestSchema = BuildRequestSchema.omit({ output: true, password: true });
+export type BuildCheckRequest = z.infer<typeof BuildCheckRequestSchema>;
 
 /** Where the bytes of a write come from: the build of this session, or an existing image file. */
 export const WriteSourceSchema = z.discriminatedUnion('kind', [
@@ -136,6 +142,10 @@ export const WriteRequestSchema = z.object({
   acceptWarnings: z.boolean(),
 });
 export type WriteRequest = z.infer<typeof WriteRequestSchema>;
+
+/** Sticks to power down so they can be unplugged (the Done screen, when a write did not eject them). */
+export const EjectRequestSchema = z.object({ targets: z.array(FlashTargetSchema).min(1) });
+export type EjectRequest = z.infer<typeof EjectRequestSchema>;
 
 export const RestoreRequestSchema = z.object({ target: FlashTargetSchema, filesystem: RestoreFilesystemSchema, label: z.string().min(1).max(11), eject: z.boolean(), acceptWarnings: z.boolean() });
 export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;
@@ -192,13 +202,27 @@ export const contract = {
   },
   build: {
     run: job([BuildRequestSchema], BuildResultSchema),
+    /**
+     * Everything the build would refuse or warn about, checked against the release itself (as
+     * `emt-media profile validate --release` does), with the Secure Boot status and the space the
+     * media needs. A job: the first check of a release reads it whole (seconds); later ones use
+     * the prepared copy in the cache.
+     */
+    check: job([BuildCheckRequestSchema], BuildCheckSchema),
+    /** Reads a signed boot chain folder: its files, whether each is signed, and by whom. */
+    bootChain: call([z.string().min(1)], BootChainInfoSchema),
   },
   flash: {
     write: job([WriteRequestSchema], WriteResultSchema),
     restore: job([RestoreRequestSchema], RestoreResultSchema),
+    /** Unmounts and powers sticks down through the privileged writer, which checks each one again. */
+    eject: job([EjectRequestSchema], EjectResultSchema),
   },
   tools: {
-    /** Reads an ISO or a stick (its device) back and checks every file against its manifest. */
+    /**
+     * Reads an ISO or a stick (its device) back and checks every file against its manifest. A
+     * device is read by the privileged writer when this process may not read devices itself.
+     */
     inspect: job([z.string().min(1)], InspectionSchema),
   },
 } as const satisfies ContractMap;

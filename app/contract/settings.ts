@@ -42,6 +42,12 @@ export const SettingsSchema = z.object({
   trustedCatalogKeys: z.array(z.string().min(1)).default([]),
   /** Block devices or image files the drive list shows as drives (for testing without USB sticks). */
   testTargets: z.array(z.string().min(1)).default([]),
+  /**
+   * A folder with a signed boot chain (shim as BOOTX64.EFI, signed GRUB as grubx64.efi, optionally
+   * mmx64.efi) that replaces the kit's unsigned GRUB, so the media can boot with Secure Boot on;
+   * null: the kit's GRUB (Secure Boot must be off).
+   */
+  bootChainDir: z.string().min(1).nullable().default(null),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

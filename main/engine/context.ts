@@ -29,6 +29,15 @@ export interface EngineContext {
   resourcesPath?: string;
   /** Builds made in this session, by output path (a standalone stick is more than its ISO file). */
   builds: Map<string, WritableBuild>;
+  /**
+   * Whether this process may read devices itself (root on Linux and macOS). Without the right a
+   * stick is read back by the privileged writer; absent: this process's own user decides.
+   */
+  canReadDevices?: boolean;
+}
+
+export function canReadDevices(ctx: EngineContext): boolean {
+  return ctx.canReadDevices ?? process.getuid?.() === 0;
 }
 
 export async function settingsOf(ctx: EngineContext): Promise<Settings> {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Contract, DriveListing, WriteSource } from '../../app/contract/api';
 import type { FlashTarget } from '../../app/contract/drives';
 import { EmtError, toEmtError } from '../../app/errors';
@@ -6,10 +7,11 @@ import { listDrives } from '../../app/flash/drives';
 import { devicesHolding } from '../../app/flash/locate';
 import { checkTarget } from '../../app/flash/safety';
 import { restoreDrive, writeTargets } from '../../app/flash/write-targets';
+import { ejectDrives, inspectDrive } from '../../app/flash/stick-access';
 import { mediaSource, prepareBuild } from '../../app/media/build';
 import { inspectPath } from '../../app/media/inspect';
 import type { Handlers } from '../handler-types';
-import { stickScope, type EngineContext, type WritableBuild, type WritableBytes } from './context';
+import { canReadDevices, stickScope, type EngineContext, type WritableBuild, type WritableBytes } from './context';
 import { standaloneFloor } from './build-handlers';
 import { withBuildInput } from './media-input';
 
@@ -49,6 +51,13 @@ async function withStandaloneBytes<T>(ctx: EngineContext, b: Extract<WritableBui
   });
 }
 
+/** A block device (Linux), a character disk device (macOS /dev/rdiskN), or a Windows drive path. */
+async function isDevice(path: string): Promise<boolean> {
+  if (/^\\\\\.\\/.test(path)) return true;
+  const st = await stat(path).catch((e: unknown) => Promise.reject(toEmtError(e, `${path} cannot be read`)));
+  return st.isBlockDevice() || st.isCharacterDevice();
+}
+
 /** `drives`, `flash` and `tools`: the drive list judged by the safety rules, writing, restoring and inspecting sticks (app/flash, app/media). */
 export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'drives' | 'flash' | 'tools'> {
   return {
@@ -70,9 +79,14 @@ export function flashHandlers(ctx: EngineContext): Pick<Handlers<Contract>, 'dri
         return b.kind === 'iso' ? write(b) : withStandaloneBytes(ctx, b, req.targets, job, write);
       },
       restore: async (job, req) => restoreDrive({ ...(await stickScope(ctx)), ...req, env: ctx.env, onProgress: job.progress, signal: job.signal }),
+      eject: async (job, req) => ejectDrives({ ...(await stickScope(ctx)), targets: req.targets, env: ctx.env, onProgress: job.progress, signal: job.signal }),
     },
     tools: {
-      inspect: (job, path) => inspectPath(path, { onProgress: job.progress, signal: job.signal }),
+      inspect: async (job, path) => {
+        // A file (an ISO, an image) is read here; a device only by a process allowed to, else by the writer.
+        if (canReadDevices(ctx) || !(await isDevice(path))) return inspectPath(path, { onProgress: job.progress, signal: job.signal });
+        return inspectDrive({ ...(await stickScope(ctx)), target: path, env: ctx.env, onProgress: job.progress, signal: job.signal });
+      },
     },
   };
 }

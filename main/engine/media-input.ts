@@ -6,7 +6,9 @@ import { openCache } from '../../app/release/cache';
 import { useCachedRelease } from '../../app/release/cache-use';
 import { classifyRelease } from '../../app/release/read-release';
 import type { OnProgress } from '../../app/jobs/progress';
-import { settingsOf, type EngineContext } from './context';
+import { loadSettings } from '../../app/settings/settings';
+import { current } from '../../app/settings/paths';
+import type { EngineContext } from './context';
 
 export interface MediaRecipe {
   releaseId: string;
@@ -14,20 +16,29 @@ export interface MediaRecipe {
   password?: SecretText;
   /** Where the profile's relative paths (OS image, user apps) start. */
   profileDir: string;
+  /** A signed boot chain folder for Secure Boot; absent or null: the kit's GRUB. */
+  bootChainDir?: string | null;
 }
 
 /**
  * Runs `work` with the build input of a recipe: the cached release leased (the cache will not
- * evict it while it is read) and checked, released again when `work` ends.
+ * evict it while it is read) and checked, released again when `work` ends. The release is read and
+ * inspected once and kept prepared in the cache (app/release/prepared-release.ts): Review's check,
+ * the build and every stick written from it start from that copy.
  */
 export async function withBuildInput<T>(ctx: EngineContext, recipe: MediaRecipe, job: { progress: OnProgress; signal: AbortSignal }, work: (input: BuildInput) => Promise<T>): Promise<T> {
-  const cache = await openCache(await settingsOf(ctx), ctx.env);
+  const { settings, cacheDir } = await loadSettings(current(ctx.env));
+  const cache = await openCache(settings, ctx.env);
   const inUse = await useCachedRelease(cache, recipe.releaseId, { onProgress: job.progress, signal: job.signal });
   try {
     const release = await classifyRelease(inUse.files.filter((f) => f.role !== 'checksum' && f.role !== 'certificate').map((f) => f.absolutePath));
+    const tarball = inUse.files.find((f) => f.role === 'tarball');
     return await work({
       release,
       releaseId: recipe.releaseId,
+      cacheDir,
+      ...(tarball?.sha256 ? { releaseSha256: tarball.sha256 } : {}),
+      ...(recipe.bootChainDir ? { bootChainDir: recipe.bootChainDir } : {}),
       ...(recipe.profile ? { profile: recipe.profile, profileDir: recipe.profileDir } : {}),
       ...(recipe.password ? { password: recipe.password } : {}),
       ...(ctx.resourcesPath ? { resourcesPath: ctx.resourcesPath } : {}),
