@@ -2,6 +2,9 @@ import { connect, type Socket } from 'node:net';
 import { EmtError, cancelledError } from '../errors';
 import type { BlockPiece } from '../flash/extents';
 
+const QUEUE_HIGH = 8 << 20;
+const QUEUE_LOW = 2 << 20;
+
 /** Where the writer takes the covered bytes of the source from, piece by piece, in order. */
 export interface SourceReader {
   /** Fill buf at piece.bufOffset with the source bytes of piece [offset, offset+length). */
@@ -18,12 +21,55 @@ export interface SourceReader {
  * buffer is free is the backpressure that reaches the source.
  */
 export class SocketReader implements SourceReader {
-  private readonly chunks: AsyncIterator<Buffer>;
-  private rest: Buffer = Buffer.alloc(0);
+  // 'data' events, not the socket's async iterator: the iterator halved the channel's throughput
+  // (bench: 500 vs 1100 MiB/s between two processes). Backpressure is pause()/resume() on a queue.
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private isEnded = false;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
   received = 0;
 
   private constructor(private readonly socket: Socket) {
-    this.chunks = (socket as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    socket.on('data', (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+      if (this.queued >= QUEUE_HIGH) socket.pause();
+      this.notify();
+    });
+    socket.once('end', () => {
+      this.isEnded = true;
+      this.notify();
+    });
+    socket.once('close', () => {
+      this.isEnded = true;
+      this.notify();
+    });
+    socket.on('error', (e) => {
+      this.failure = e;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** The next queued chunk, waiting for one; null at the end of the data. */
+  private async next(signal: AbortSignal): Promise<Buffer | null> {
+    while (this.queue.length === 0) {
+      if (signal.aborted) throw cancelledError();
+      if (this.failure) throw this.failure;
+      if (this.isEnded) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (signal.aborted) throw cancelledError();
+    const chunk = this.queue.shift()!;
+    this.queued -= chunk.length;
+    if (this.queued < QUEUE_LOW && this.socket.isPaused()) this.socket.resume();
+    return chunk;
   }
 
   static async connect(path: string, token: string, signal: AbortSignal): Promise<SocketReader> {
@@ -40,20 +86,18 @@ export class SocketReader implements SourceReader {
     return reader;
   }
 
+  private rest: Buffer = Buffer.alloc(0);
+
   async readPiece(buf: Buffer, piece: BlockPiece, signal: AbortSignal): Promise<void> {
     let offset = piece.bufOffset;
     let length = piece.length;
     while (length > 0) {
       if (this.rest.length === 0) {
-        const next = await this.chunks.next().catch((e: unknown) => {
-          if (signal.aborted) throw cancelledError();
-          throw e;
-        });
-        if (signal.aborted) throw cancelledError();
-        if (next.done) {
+        const next = await this.next(signal);
+        if (!next) {
           throw new EmtError('E_SOURCE_ENDED', `The image data ended after ${this.received} bytes, before the end of the image.`, 'The build or the image file stopped early; fix that and write again.');
         }
-        this.rest = next.value;
+        this.rest = next;
       }
       const n = Math.min(length, this.rest.length);
       this.rest.copy(buf, offset, 0, n);
@@ -65,8 +109,8 @@ export class SocketReader implements SourceReader {
   }
 
   async expectEnd(): Promise<void> {
-    const next = this.rest.length > 0 ? { done: false } : await this.chunks.next();
-    if (!next.done) {
+    const isMore = this.rest.length > 0 || (await this.next(new AbortController().signal)) !== null;
+    if (isMore) {
       throw new EmtError('E_SOURCE_SIZE', `The image data went on past the announced ${this.received} bytes.`, 'This is a bug in EMT Media Builder. Save the log and report it.');
     }
   }
