@@ -1,7 +1,7 @@
 import { t } from '../i18n';
 import { formatBuildDate, formatBytes } from '../i18n/format';
 import { useApp, useAppShallow } from '../state/hooks';
-import { countBySeverity, profileFindings, selectedRelease } from '../state/selectors';
+import { countBySeverity, reviewFindings, selectedRelease } from '../state/selectors';
 
 /** The choices so far, always visible beside the wizard: nothing the user chose is out of sight. */
 export function SummaryPanel() {
@@ -9,7 +9,8 @@ export function SummaryPanel() {
   const mode = useApp((s) => s.profile?.mode ?? null);
   const profileName = useApp((s) => s.profile?.name ?? null);
   const isDirty = useApp((s) => s.isProfileDirty);
-  const counts = useAppShallow((s) => countBySeverity(profileFindings(s)));
+  // After Review, what the release itself said counts too.
+  const counts = useAppShallow((s) => countBySeverity(reviewFindings(s)));
   const hasPreview = useApp((s) => s.preview !== null);
   const output = useApp((s) => s.buildResult?.output ?? s.buildOutput);
   const size = useApp((s) => s.buildResult?.size ?? null);

@@ -3,10 +3,30 @@ import { formatBytes, formatSpeed } from '../i18n/format';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../state/hooks';
-import type { TargetResult } from '../../app/contract/drives';
+import type { EjectTargetResult, TargetResult } from '../../app/contract/drives';
 
 function speed(bytes: number, seconds: number): string {
   return seconds > 0 ? (formatSpeed(bytes / seconds) ?? '') : '—';
+}
+
+/** Whether the stick is still attached: written fine, not ejected by the write, not ejected since. */
+const isPendingEject = (r: TargetResult, e: EjectTargetResult | undefined) => r.ok && !r.isEjected && !e?.isEjected;
+
+function EjectState({ r }: { r: TargetResult }) {
+  const e = useApp((s) => s.ejected[r.device]);
+  const isEjecting = useApp((s) => s.ejectJob?.status === 'running');
+  const eject = useApp((s) => s.ejectSticks);
+  const d = t.done;
+  if (r.isEjected || e?.isEjected) return <p>{d.ejected}</p>;
+  return (
+    <>
+      <p>{e?.error ? d.ejectFailed : d.notEjected}</p>
+      {e?.error && <ErrorNotice error={e.error} />}
+      <button type="button" onClick={() => void eject([r.device])} disabled={isEjecting}>
+        {d.eject(r.name)}
+      </button>
+    </>
+  );
 }
 
 function TargetLine({ r }: { r: TargetResult }) {
@@ -22,7 +42,7 @@ function TargetLine({ r }: { r: TargetResult }) {
         {r.ok ? (
           <>
             <p>{r.isVerified ? `${d.verified} (${formatBytes(r.bytesVerified)})` : d.notVerified}</p>
-            <p>{r.isEjected ? d.ejected : d.notEjected}</p>
+            <EjectState r={r} />
             <p className="field-hint">{d.speed(speed(r.bytesWritten, r.writeSeconds), r.isVerified ? speed(r.bytesVerified, r.verifySeconds) : '—')}</p>
           </>
         ) : (
@@ -46,9 +66,13 @@ export function DoneScreen() {
   const writeAgain = useApp((s) => s.writeAgain);
   const makeAnother = useApp((s) => s.makeAnother);
   const showInFolder = useApp((s) => s.showInFolder);
+  const ejected = useApp((s) => s.ejected);
+  const ejectJob = useApp((s) => s.ejectJob);
+  const eject = useApp((s) => s.ejectSticks);
   const d = t.done;
   if (!result) return null;
   const okCount = result.targets.filter((r) => r.ok).length;
+  const pending = result.targets.filter((r) => isPendingEject(r, ejected[r.device])).map((r) => r.device);
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={d.title} />
@@ -68,6 +92,16 @@ export function DoneScreen() {
           ))}
         </tbody>
       </table>
+      {pending.length > 0 && <p className="field-hint">{d.ejectHint}</p>}
+      {pending.length > 1 && (
+        <div className="toolbar">
+          <button type="button" onClick={() => void eject(pending)} disabled={ejectJob?.status === 'running'}>
+            {d.ejectAll}
+          </button>
+        </div>
+      )}
+      <div role="status">{ejectJob?.status === 'running' && <p>{d.ejecting}</p>}</div>
+      {ejectJob?.status === 'failed' && ejectJob.error && <ErrorNotice error={ejectJob.error} />}
       <p className="field-hint">{d.windowsNote}</p>
       <div className="toolbar">
         <button type="button" onClick={() => void saveReport()}>

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { ReleaseListing } from '../../app/contract/catalog';
 import { t } from '../i18n';
 import { formatBuildDate, formatBytes } from '../i18n/format';
@@ -6,7 +6,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp } from '../state/hooks';
-import { bootkitReleases, jobEvent } from '../state/selectors';
+import { bootkitReleases, filterReleases, jobEvent, releaseGroups } from '../state/selectors';
 
 /** The badges of a release: where it is, how it was checked. Words, not colour only. */
 export function releaseBadges(r: ReleaseListing): string[] {
@@ -18,7 +18,32 @@ export function releaseBadges(r: ReleaseListing): string[] {
   if (r.isAvailableOffline) out.push(b.offline);
   if (r.verification) out.push(b[r.verification]);
   if (r.health && r.health !== 'ok') out.push(b[r.health]);
+  // Before a download: how the file will be trusted when it comes.
+  if (r.cache !== 'cached') {
+    if (r.pin) out.push(b.pinnedBefore(r.pin.pinnedAt.slice(0, 10)));
+    else if (r.release && !r.release.sha256) out.push(b.noCatalogHash);
+  }
   return out;
+}
+
+/** Lists longer than this get a filter. */
+const FILTER_FROM = 6;
+
+function ReleaseGroup({ title, releases }: { title: string; releases: readonly ReleaseListing[] }) {
+  const id = useId();
+  if (releases.length === 0) return null;
+  return (
+    <>
+      <h3 id={id} className="release-group">
+        {title}
+      </h3>
+      <ul aria-labelledby={id}>
+        {releases.map((r) => (
+          <ReleaseRow key={r.id} r={r} />
+        ))}
+      </ul>
+    </>
+  );
 }
 
 function ReleaseRow({ r }: { r: ReleaseListing }) {
@@ -94,12 +119,16 @@ export function ReleaseScreen() {
   const importJob = useApp((s) => (s.releaseJob?.kind === 'import' ? s.releaseJob : null));
   const importEvent = useApp((s) => jobEvent(s, importJob?.status === 'running' ? importJob.jobId : undefined));
   const hasList = releases !== null;
+  const [filter, setFilter] = useState('');
+  const filterId = useId();
 
   useEffect(() => {
     if (!hasList) void load();
   }, [hasList, load]);
 
   const bootkits = releases ? bootkitReleases(releases.releases) : [];
+  const shown = filterReleases(bootkits, bootkits.length >= FILTER_FROM ? filter : '');
+  const groups = releaseGroups(shown);
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={t.release.title} />
@@ -116,14 +145,24 @@ export function ReleaseScreen() {
       {importJob?.status === 'running' && <ProgressBar label={t.release.importing} event={importEvent} />}
       {importJob?.status === 'failed' && importJob.error && <ErrorNotice error={importJob.error} />}
       {hasList && bootkits.length === 0 && <p className="empty">{t.release.empty}</p>}
+      {bootkits.length >= FILTER_FROM && (
+        <div className="field release-filter">
+          <label htmlFor={filterId}>{t.release.filter}</label>
+          <input id={filterId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} aria-describedby={`${filterId}-hint ${filterId}-count`} autoComplete="off" spellCheck={false} />
+          <p className="field-hint" id={`${filterId}-hint`}>
+            {t.release.filterHint}
+          </p>
+          <p className="field-hint" id={`${filterId}-count`} aria-live="polite">
+            {t.release.filterCount(shown.length, bootkits.length)}
+          </p>
+        </div>
+      )}
       {bootkits.length > 0 && (
         <fieldset className="release-list">
           <legend>{t.release.listLabel}</legend>
-          <ul>
-            {bootkits.map((r) => (
-              <ReleaseRow key={r.id} r={r} />
-            ))}
-          </ul>
+          {shown.length === 0 && <p className="empty">{t.release.noMatch}</p>}
+          <ReleaseGroup title={t.release.groupLocal} releases={groups.local} />
+          <ReleaseGroup title={t.release.groupRemote} releases={groups.remote} />
         </fieldset>
       )}
       {releases && releases.sources.length > 0 && (

@@ -1,37 +1,67 @@
+import { useEffect } from 'react';
 import { t } from '../i18n';
-import { formatBuildDate, formatBytes } from '../i18n/format';
+import { formatBytes } from '../i18n/format';
+import { ErrorNotice } from '../components/ErrorNotice';
 import { FindingList } from '../components/FindingList';
+import { ProgressBar } from '../components/ProgressBar';
 import { ScreenHeading } from '../components/ScreenHeading';
 import { useApp, useAppDerived } from '../state/hooks';
-import { countBySeverity, profileFindings, selectedRelease } from '../state/selectors';
+import { countBySeverity, currentCheck, isReleaseReady, jobEvent, reviewFindings, reviewKeyOf, selectedRelease } from '../state/selectors';
+import { ReviewFacts } from './ReviewFacts';
+import { StandaloneWarnings } from './StandaloneWarnings';
 
-const NONE: never[] = [];
-const reviewFindings = (s: Parameters<typeof profileFindings>[0]) => (s.preview ? profileFindings(s) : NONE);
+const KEYS = ['releaseId', 'profile', 'profilePath', 'settings', 'reviewKey', 'reviewJob', 'reviewCheck', 'preview', 'loadFindings'] as const;
 
-/** Everything the build will put on the media, every warning, Secure Boot, the space needed. */
+/** The check against the release: running (with progress), done (against what), or failed (why, and try again). */
+function CheckStatus() {
+  const job = useApp((s) => (s.reviewKey === reviewKeyOf(s) ? s.reviewJob : null));
+  const event = useApp((s) => jobEvent(s, s.reviewJob?.status === 'running' ? s.reviewJob.jobId : undefined));
+  const check = useApp(currentCheck);
+  const releaseName = useApp((s) => selectedRelease(s)?.name ?? '');
+  const isReady = useApp((s) => isReleaseReady(selectedRelease(s)));
+  const checkReview = useApp((s) => s.checkReview);
+  const r = t.review;
+  return (
+    <>
+      <div role="status" className="review-check">
+        {!isReady && <p>{r.waitingForRelease}</p>}
+        {job?.status === 'running' && <ProgressBar label={r.checking(releaseName)} event={event} />}
+        {check && <p>{r.checked(check.release.name, r.layouts[check.release.layout])}</p>}
+        {job?.status === 'failed' && <p>{r.checkFailed}</p>}
+      </div>
+      {job?.status === 'failed' && job.error && <ErrorNotice error={job.error} onRetry={() => void checkReview({ force: true })} />}
+    </>
+  );
+}
+
+/** Everything the build will put on the media, checked against the release, with Secure Boot and the space needed. */
 export function ReviewScreen() {
-  const release = useApp(selectedRelease);
   const mode = useApp((s) => s.profile?.mode ?? null);
   const preview = useApp((s) => s.preview);
-  const findings = useAppDerived(['preview', 'loadFindings'], reviewFindings);
+  const findings = useAppDerived(KEYS, reviewFindings);
   const goTo = useApp((s) => s.goTo);
+  const key = useApp(reviewKeyOf);
+  const isProfileChecking = useApp((s) => s.isChecking);
+  const isReady = useApp((s) => isReleaseReady(selectedRelease(s)));
+  const checkReview = useApp((s) => s.checkReview);
+  const loadBootChain = useApp((s) => s.loadBootChain);
+  useEffect(() => {
+    void loadBootChain();
+  }, [loadBootChain]);
+  // On arrival, and again whenever what is checked changes (the boot chain, a profile just
+  // re-checked) or the release becomes usable (its download ended).
+  useEffect(() => {
+    if (!isProfileChecking && isReady) void checkReview();
+  }, [key, isProfileChecking, isReady, preview, checkReview]);
   const r = t.review;
   const { errors } = countBySeverity(findings);
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={r.title} />
       <p>{r.intro}</p>
-      <dl className="facts">
-        <dt>{r.release}</dt>
-        <dd>{release ? `${release.name}${release.release ? `, ${formatBuildDate(release.release.buildDate)}` : ''}` : '—'}</dd>
-        <dt>{r.mode}</dt>
-        <dd>{mode ? t.mode[mode].label : '—'}</dd>
-        <dt>{r.secureBoot}</dt>
-        <dd>{r.secureBootOff}</dd>
-        <dt>{r.size}</dt>
-        <dd>{release?.release?.size ? r.sizeEstimate(formatBytes(release.release.size)) : t.release.sizeUnknown}</dd>
-      </dl>
-      {mode === 'standalone' && <p className="notice notice-warning">{t.standalone.wipeWarning}</p>}
+      <ReviewFacts />
+      {mode === 'standalone' && <StandaloneWarnings />}
+      <CheckStatus />
       <h2>{r.findings}</h2>
       {errors > 0 && (
         <div className="notice notice-error" role="alert">

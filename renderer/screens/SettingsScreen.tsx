@@ -4,6 +4,7 @@ import { t } from '../i18n';
 import { TextField } from '../components/Field';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { ScreenHeading } from '../components/ScreenHeading';
+import { BootChainDetails } from '../components/BootChainDetails';
 import { useApp } from '../state/hooks';
 
 const GIB = 1024 ** 3;
@@ -73,6 +74,44 @@ function SettingsForm({ settings, defaultCacheDir }: { settings: Settings; defau
   );
 }
 
+/**
+ * The signed boot chain, saved at once when chosen (it is read and judged first): a folder, not a
+ * line of text, so it is picked in the folder dialog rather than typed into the form.
+ */
+function BootChainSetting() {
+  const dir = useApp((s) => s.settings?.settings.bootChainDir ?? null);
+  const chain = useApp((s) => s.bootChain);
+  const error = useApp((s) => s.bootChainError);
+  const load = useApp((s) => s.loadBootChain);
+  const choose = useApp((s) => s.chooseBootChain);
+  const clear = useApp((s) => s.clearBootChain);
+  useEffect(() => {
+    void load();
+  }, [load, dir]);
+  const s = t.settings;
+  return (
+    <section aria-labelledby="secure-boot-title" className="settings-section">
+      <h2 id="secure-boot-title">{s.secureBoot}</h2>
+      <p className="field-hint">{s.bootChainHint}</p>
+      <p>
+        <strong>{s.bootChainDir}:</strong> <code data-testid="boot-chain-dir">{dir ?? s.noBootChain}</code>
+      </p>
+      {chain && <BootChainDetails chain={chain} />}
+      <div className="toolbar">
+        <button type="button" onClick={() => void choose()}>
+          {s.chooseFolder}
+        </button>
+        {dir && (
+          <button type="button" onClick={() => void clear()}>
+            {s.removeBootChain}
+          </button>
+        )}
+      </div>
+      {error && <ErrorNotice error={error} />}
+    </section>
+  );
+}
+
 export function SettingsScreen() {
   const info = useApp((s) => s.settings);
   const error = useApp((s) => s.settingsError);
@@ -87,6 +126,7 @@ export function SettingsScreen() {
       {info && <p className="field-hint">{t.settings.file(info.file)}</p>}
       {error && <ErrorNotice error={error} />}
       {info && <SettingsForm key={info.file} settings={info.settings} defaultCacheDir={info.cacheDir} />}
+      {info && <BootChainSetting />}
       <button type="button" onClick={() => void openLogs()}>
         {t.settings.openLogs}
       </button>

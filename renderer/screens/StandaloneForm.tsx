@@ -6,8 +6,9 @@ import { useFieldFindings } from '../components/Field';
 import { FindingList } from '../components/FindingList';
 import { ProfileChoice, ProfileFile, ProfileList, ProfileNumber, ProfileSelect, ProfileText } from '../components/ProfileFields';
 import { useApp } from '../state/hooks';
+import { StandaloneWarnings } from './StandaloneWarnings';
 
-function PathPicker({ label, hint, value, onPick, field }: { label: string; hint?: string; value: string | undefined; onPick: () => void; field: string }) {
+function PathPicker({ label, hint, value, onPick, field, isFolder = false }: { label: string; hint?: string; value: string | undefined; onPick: () => void; field: string; isFolder?: boolean }) {
   const findings = useFieldFindings(field);
   return (
     <div className="field" data-field={field}>
@@ -15,7 +16,7 @@ function PathPicker({ label, hint, value, onPick, field }: { label: string; hint
       <div className="file-drop-body">
         <span className="file-drop-name">{value ?? t.files.none}</span>
         <button type="button" onClick={onPick}>
-          {value ? t.files.replace : t.files.choose}
+          {value ? t.files.replace : isFolder ? t.standalone.chooseFolder : t.files.choose}
         </button>
       </div>
       {hint && <p className="field-hint">{hint}</p>}
@@ -38,7 +39,7 @@ export function StandaloneForm() {
   const fieldsPath = ['standalone', 'configFile', 'fields'] as const;
   return (
     <>
-      <p className="notice notice-warning">{c.wipeWarning}</p>
+      <StandaloneWarnings />
       <PathPicker
         label={c.osImage}
         hint={c.osImageHint}
@@ -109,6 +110,7 @@ export function StandaloneForm() {
         hint={c.userAppsHint}
         field="standalone.userAppsDir"
         value={sa.userAppsDir}
+        isFolder
         onPick={() =>
           void pickFolder('userApps').then((p) => {
             if (p) set(['standalone', 'userAppsDir'], p);

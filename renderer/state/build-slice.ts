@@ -2,6 +2,7 @@ import type { BuildResult } from '../../app/contract/build';
 import { toErrorInfo } from '../../app/contract/api';
 import type { ErrorInfo } from '../../app/contract/jobs';
 import { runJob } from './jobs-slice';
+import { bootChainDirOf } from './selectors';
 import type { JobState, Slice } from './store-types';
 
 export interface BuildSlice {
@@ -36,11 +37,12 @@ export const createBuildSlice: Slice<BuildSlice> = (deps) => (set, get) => ({
   },
   setPassword: (password) => set({ password }),
   startBuild: async () => {
-    const { releaseId, profile, buildOutput, password, profilePath } = get();
+    const s = get();
+    const { releaseId, profile, buildOutput, password, profilePath } = s;
     if (!releaseId || !buildOutput) return;
     set({ buildResult: null, writeResult: null, writeJob: null });
     const r = await runJob(deps, (job) => set({ buildJob: job }), get().forgetProgress, (jobId) =>
-      deps.api.build.run(jobId, { releaseId, profile, output: buildOutput, profilePath, ...(profile?.mode === 'standalone' && password ? { password } : {}) }),
+      deps.api.build.run(jobId, { releaseId, profile, output: buildOutput, profilePath, bootChainDir: bootChainDirOf(s), ...(profile?.mode === 'standalone' && password ? { password } : {}) }),
     );
     if (r.ok) set({ buildResult: r.value, step: 'write' });
   },

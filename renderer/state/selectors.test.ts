@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AppState } from './store-types';
-import { bootkitReleases, buildBlock, driveRows, findingsFor, hiddenDriveCount, selectedTargets, stepBlock, visibleDriveRows, writeBlock, writeProgressRows } from './selectors';
-import { buildResult, drive, finding, listing, preview, release } from '../testing/fixtures';
+import { bootkitReleases, buildBlock, driveRows, filterReleases, findingsFor, hiddenDriveCount, releaseGroups, reviewFindings, reviewKeyOf, selectedTargets, stepBlock, visibleDriveRows, writeBlock, writeProgressRows } from './selectors';
+import { buildCheck, buildResult, drive, finding, listing, preview, release } from '../testing/fixtures';
+import type { BuildCheck } from '../../app/contract/build';
 import { newProfile } from './profile-edit';
 
 /** A literal state: only what a selector reads matters, the rest is filler of the right type. */
@@ -29,8 +30,17 @@ function state(over: Partial<AppState> = {}): AppState {
     writeJob: null,
     writeTargets: [],
     progress: {},
+    settings: null,
+    reviewKey: null,
+    reviewJob: null,
+    reviewCheck: null,
     ...over,
   } as AppState;
+}
+
+/** A state whose Review check of exactly what it holds is done, with `check`'s answer. */
+function reviewed(over: Partial<AppState> = {}, check: BuildCheck = buildCheck()): AppState {
+  return state({ ...over, reviewKey: reviewKeyOf(state(over)), reviewJob: { jobId: 'review', status: 'done', error: null }, reviewCheck: check });
 }
 
 describe('stepBlock', () => {
@@ -43,9 +53,10 @@ describe('stepBlock', () => {
     expect(stepBlock(state(ready), 'review')).toBeNull();
     expect(stepBlock(state(ready), 'build')).toBe('profile-unchecked');
     expect(stepBlock(state({ ...ready, preview: preview(), isChecking: true }), 'build')).toBe('profile-unchecked');
-    expect(stepBlock(state({ ...ready, preview: preview() }), 'build')).toBeNull();
-    expect(stepBlock(state({ ...ready, preview: preview() }), 'write')).toBe('not-built');
-    expect(stepBlock(state({ ...ready, preview: preview(), buildResult: buildResult() }), 'done')).toBe('not-written');
+    expect(stepBlock(state({ ...ready, preview: preview() }), 'build')).toBe('review-unchecked');
+    expect(stepBlock(reviewed({ ...ready, preview: preview() }), 'build')).toBeNull();
+    expect(stepBlock(reviewed({ ...ready, preview: preview() }), 'write')).toBe('not-built');
+    expect(stepBlock(reviewed({ ...ready, preview: preview(), buildResult: buildResult() }), 'done')).toBe('not-written');
   });
 
   it('keeps Build closed while the release is not downloaded, or the profile has an error', () => {
@@ -54,14 +65,31 @@ describe('stepBlock', () => {
     const bad = preview([{ severity: 'error', code: 'E_CERT_MISSING', message: 'm', hint: 'h', field: 'emf.certificates.orchestratorCa' }]);
     expect(stepBlock(state({ ...base, releaseId: 'emb-20260526', preview: bad }), 'build')).toBe('profile-errors');
     const warnOnly = preview([{ severity: 'warning', code: 'W_X', message: 'm', hint: 'h' }]);
-    expect(stepBlock(state({ ...base, releaseId: 'emb-20260526', preview: warnOnly }), 'build')).toBeNull();
+    expect(stepBlock(reviewed({ ...base, releaseId: 'emb-20260526', preview: warnOnly }), 'build')).toBeNull();
+  });
+
+  it('keeps Build closed until Review checked exactly this against the release, and while that check found an error', () => {
+    const ready = { releaseId: 'emb-20260526', profile: newProfile('standalone', 'A'), preview: preview() };
+    const missing = { severity: 'error' as const, code: 'E_RELEASE_TOOL_MISSING', message: 'The release lacks parted.', hint: 'Choose another release.' };
+    const bad = reviewed(ready, buildCheck([missing]));
+    expect(stepBlock(bad, 'build')).toBe('review-errors');
+    expect(reviewFindings(bad)).toEqual([missing]);
+    // The profile changed since: that check says nothing about it any more.
+    const edited = { ...bad, profile: { ...bad.profile!, name: 'B' } };
+    expect(stepBlock(edited, 'build')).toBe('review-unchecked');
+    expect(reviewFindings(edited)).toEqual(preview().findings);
+    // So does another boot chain.
+    const chained = { ...reviewed(ready), settings: { settings: { bootChainDir: '/srv/chain' } } } as AppState;
+    expect(stepBlock(chained, 'build')).toBe('review-unchecked');
+    expect(stepBlock(state({ ...ready, reviewKey: reviewKeyOf(state(ready)), reviewJob: { jobId: 'r', status: 'running', error: null } }), 'build')).toBe('review-unchecked');
+    expect(stepBlock(state({ ...ready, reviewKey: reviewKeyOf(state(ready)), reviewJob: { jobId: 'r', status: 'failed', error: { code: 'E_KIT_MISSING', message: 'm', hint: 'h' } } }), 'build')).toBe('review-failed');
   });
 
   it('asks for the output and, in standalone mode, the password before a build', () => {
     const base = { releaseId: 'emb-20260526', preview: preview() };
-    expect(buildBlock(state({ ...base, profile: newProfile('emf', 'A') }))).toBe('no-output');
-    expect(buildBlock(state({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso' }))).toBe('no-password');
-    expect(buildBlock(state({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso', password: 'pw' }))).toBeNull();
+    expect(buildBlock(reviewed({ ...base, profile: newProfile('emf', 'A') }))).toBe('no-output');
+    expect(buildBlock(reviewed({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso' }))).toBe('no-password');
+    expect(buildBlock(reviewed({ ...base, profile: newProfile('standalone', 'A'), buildOutput: '/x.iso', password: 'pw' }))).toBeNull();
   });
 });
 
@@ -72,6 +100,26 @@ describe('bootkitReleases', () => {
     const cached = release({ id: 'emb-20251023' });
     const image = release({ id: 'img-20260601', kind: 'os-image' });
     expect(bootkitReleases([old, image, newer, cached]).map((r) => r.id)).toEqual(['emb-20251023', 'emb-20260526', 'emb-20250710']);
+  });
+
+  it('groups them into on this computer and to download, each newest first', () => {
+    const old = release({ id: 'emb-20250710', cache: 'none', isAvailableOffline: false });
+    const newer = release({ id: 'emb-20260526', cache: 'none', isAvailableOffline: false });
+    const cachedOld = release({ id: 'emb-20251023' });
+    const cachedNew = release({ id: 'emb-20260413' });
+    const corrupt = release({ id: 'emb-20260101', health: 'corrupt', isAvailableOffline: false });
+    const g = releaseGroups([old, cachedOld, newer, corrupt, cachedNew]);
+    expect(g.local.map((r) => r.id)).toEqual(['emb-20260413', 'emb-20251023', 'emb-20260101']);
+    expect(g.remote.map((r) => r.id)).toEqual(['emb-20260526', 'emb-20250710']);
+  });
+
+  it('filters by every word typed, in the name, the line or the build date written either way', () => {
+    const list = [release({ id: 'emb-20260526' }), release({ id: 'emb-20260413' }), release({ id: 'emb-20250710', release: { ...release().release!, line: 'next', buildDate: '20250710' } })];
+    expect(filterReleases(list, '').length).toBe(3);
+    expect(filterReleases(list, '2026-05').map((r) => r.id)).toEqual(['emb-20260526']);
+    expect(filterReleases(list, '202604').map((r) => r.id)).toEqual(['emb-20260413']);
+    expect(filterReleases(list, 'NEXT 2025').map((r) => r.id)).toEqual(['emb-20250710']);
+    expect(filterReleases(list, 'next 2026')).toEqual([]);
   });
 });
 

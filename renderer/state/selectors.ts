@@ -1,5 +1,5 @@
 import type { ReleaseListing } from '../../app/contract/catalog';
-import type { Finding } from '../../app/contract/build';
+import type { BuildCheck, Finding } from '../../app/contract/build';
 import type { FlashTarget, SafetyFinding } from '../../app/contract/drives';
 import type { DriveListing, WriteSource } from '../../app/contract/api';
 import type { ProgressEvent } from '../../app/contract/jobs';
@@ -23,6 +23,26 @@ export function bootkitReleases(releases: readonly ReleaseListing[]): ReleaseLis
     .sort((a, b) => Number(b.isAvailableOffline) - Number(a.isAvailableOffline) || date(b).localeCompare(date(a)) || a.id.localeCompare(b.id));
 }
 
+/**
+ * The releases a filter leaves: every word must appear in the name, the id, the release line or
+ * the build date (as 20260526 or 2026-05-26), ignoring case.
+ */
+export function filterReleases(releases: readonly ReleaseListing[], text: string): ReleaseListing[] {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [...releases];
+  return releases.filter((r) => {
+    const date = r.release?.buildDate ?? '';
+    const hay = [r.name, r.id, r.release?.line ?? '', date, date.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')].join(' ').toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+/** Releases split as the picker shows them: on this computer (usable offline), and to download; each newest first. */
+export function releaseGroups(releases: readonly ReleaseListing[]): { local: ReleaseListing[]; remote: ReleaseListing[] } {
+  const sorted = bootkitReleases(releases);
+  return { local: sorted.filter((r) => r.cache === 'cached'), remote: sorted.filter((r) => r.cache !== 'cached') };
+}
+
 /** Downloaded (or imported), whole and checked: the build can use it. */
 export function isReleaseReady(r: ReleaseListing | undefined): boolean {
   return !!r && r.cache === 'cached' && (r.health === undefined || r.health === 'ok');
@@ -31,6 +51,31 @@ export function isReleaseReady(r: ReleaseListing | undefined): boolean {
 /** Findings of the profile as it stands, the engine's check first, then what loading the file said. */
 export function profileFindings(s: Pick<AppState, 'preview' | 'loadFindings'>): Finding[] {
   return [...(s.preview?.findings ?? []), ...s.loadFindings];
+}
+
+/** The signed boot chain folder the settings name; null: the kit's unsigned GRUB. */
+export function bootChainDirOf(s: Pick<AppState, 'settings'>): string | null {
+  return s.settings?.settings.bootChainDir ?? null;
+}
+
+/** What Review's check is of: the release, the profile and its folder, the boot chain. Any change makes a check stale. */
+export function reviewKeyOf(s: Pick<AppState, 'releaseId' | 'profile' | 'profilePath' | 'settings'>): string {
+  return JSON.stringify([s.releaseId, s.profile, s.profilePath, bootChainDirOf(s)]);
+}
+
+/** Review's check against the release, when it is of what is chosen now. */
+export function currentCheck(s: Pick<AppState, 'releaseId' | 'profile' | 'profilePath' | 'settings' | 'reviewKey' | 'reviewJob' | 'reviewCheck'>): BuildCheck | null {
+  return s.reviewCheck && s.reviewJob?.status === 'done' && s.reviewKey === reviewKeyOf(s) ? s.reviewCheck : null;
+}
+
+/**
+ * The findings to show from Review on: the check against the release when it is current (it
+ * holds every finding of the profile's own check, and what only the release tells), else the
+ * profile's own; what loading the file said comes last either way.
+ */
+export function reviewFindings(s: Parameters<typeof currentCheck>[0] & Pick<AppState, 'preview' | 'loadFindings'>): Finding[] {
+  const check = currentCheck(s);
+  return check ? [...check.findings, ...s.loadFindings] : profileFindings(s);
 }
 
 /** Findings about one form field, or about something inside it (`emf.services` covers `emf.services.OBM_PORT`). */
@@ -43,7 +88,17 @@ export function countBySeverity(findings: readonly { severity: string }[]): { er
 }
 
 /** Why a step cannot be entered yet (a key into the string catalog), or null when it can. */
-export type StepBlock = 'no-release' | 'no-mode' | 'release-not-ready' | 'profile-unchecked' | 'profile-errors' | 'not-built' | 'not-written';
+export type StepBlock =
+  | 'no-release'
+  | 'no-mode'
+  | 'release-not-ready'
+  | 'profile-unchecked'
+  | 'profile-errors'
+  | 'review-unchecked'
+  | 'review-failed'
+  | 'review-errors'
+  | 'not-built'
+  | 'not-written';
 
 export function stepBlock(s: AppState, step: Step): StepBlock | null {
   const order = STEPS.indexOf(step);
@@ -53,6 +108,12 @@ export function stepBlock(s: AppState, step: Step): StepBlock | null {
     if (!isReleaseReady(selectedRelease(s))) return 'release-not-ready';
     if (!s.preview || s.isChecking) return 'profile-unchecked';
     if (countBySeverity(profileFindings(s)).errors > 0) return 'profile-errors';
+    // Nothing surprising after Review: the build starts only once the release itself said yes.
+    const isCurrent = s.reviewKey === reviewKeyOf(s);
+    if (isCurrent && (s.reviewJob?.status === 'failed' || s.reviewJob?.status === 'cancelled')) return 'review-failed';
+    const check = currentCheck(s);
+    if (!check) return 'review-unchecked';
+    if (countBySeverity(check.findings).errors > 0) return 'review-errors';
   }
   if (order >= STEPS.indexOf('write') && !s.buildResult) return 'not-built';
   if (order >= STEPS.indexOf('done') && !s.writeResult) return 'not-written';

@@ -10,8 +10,9 @@ import type { BuildSlice } from './build-slice';
 import type { DrivesSlice } from './drives-slice';
 import type { WriteSlice } from './write-slice';
 import type { ToolsSlice } from './tools-slice';
+import type { ReviewSlice } from './review-slice';
 
-export type AppState = WizardSlice & JobsSlice & SettingsSlice & ReleaseSlice & ProfileSlice & BuildSlice & DrivesSlice & WriteSlice & ToolsSlice;
+export type AppState = WizardSlice & JobsSlice & SettingsSlice & ReleaseSlice & ProfileSlice & ReviewSlice & BuildSlice & DrivesSlice & WriteSlice & ToolsSlice;
 
 /** What the store needs from outside: the contract API and a source of job ids (tests pass their own). */
 export interface StoreDeps {

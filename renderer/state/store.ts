@@ -12,6 +12,7 @@ import { createBuildSlice } from './build-slice';
 import { createDrivesSlice } from './drives-slice';
 import { createWriteSlice } from './write-slice';
 import { createToolsSlice } from './tools-slice';
+import { createReviewSlice } from './review-slice';
 import type { AppState, StoreDeps } from './store-types';
 
 export type { AppState, StoreDeps };
@@ -52,6 +53,7 @@ export function createAppStore(deps: StoreDeps, storage?: StateStorage): AppStor
         ...createSettingsSlice(deps)(...a),
         ...createReleaseSlice(deps)(...a),
         ...createProfileSlice(deps)(...a),
+        ...createReviewSlice(deps)(...a),
         ...createBuildSlice(deps)(...a),
         ...createDrivesSlice(deps)(...a),
         ...createWriteSlice(deps)(...a),

@@ -1,4 +1,4 @@
-import type { WriteResult } from '../../app/contract/drives';
+import type { EjectTargetResult, WriteResult } from '../../app/contract/drives';
 import { toErrorInfo } from '../../app/contract/api';
 import { runJob } from './jobs-slice';
 import { reportFileName, writeReport } from './report';
@@ -15,6 +15,10 @@ export interface WriteSlice {
   writeTargets: string[];
   writeResult: WriteResult | null;
   reportPath: string | null;
+  /** The eject the Done screen started for sticks the write left attached. */
+  ejectJob: JobState | null;
+  /** How each stick ended its eject, by device. */
+  ejected: Record<string, EjectTargetResult>;
   setVerifying(isOn: boolean): void;
   setEjecting(isOn: boolean): void;
   startWrite(): Promise<void>;
@@ -24,6 +28,8 @@ export interface WriteSlice {
   makeAnother(): void;
   /** Asks where, then saves the report of this build and write. */
   saveReport(): Promise<void>;
+  /** Powers down these sticks of the last write (through the privileged writer). */
+  ejectSticks(devices: readonly string[]): Promise<void>;
 }
 
 export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
@@ -34,6 +40,8 @@ export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
   writeTargets: [],
   writeResult: null,
   reportPath: null,
+  ejectJob: null,
+  ejected: {},
   setVerifying: (isOn) => set({ isVerifying: isOn }),
   setEjecting: (isOn) => set({ isEjecting: isOn }),
   startWrite: async () => {
@@ -42,7 +50,7 @@ export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
     const source = writeSource(s);
     if (!source) return;
     const targets = selectedTargets(s);
-    set({ writeTargets: targets.map((t) => t.device), writeResult: null });
+    set({ writeTargets: targets.map((t) => t.device), writeResult: null, ejectJob: null, ejected: {} });
     const r = await runJob(deps, (job) => set({ writeJob: job }), s.forgetProgress, (jobId) =>
       deps.api.flash.write(jobId, { source, targets, verify: s.isVerifying, eject: s.isEjecting, acceptWarnings: s.hasAcceptedWarnings }),
     );
@@ -51,6 +59,14 @@ export const createWriteSlice: Slice<WriteSlice> = (deps) => (set, get) => ({
     const isCancelled = r.value.targets.length > 0 && r.value.targets.every((t) => t.error?.code === 'E_CANCELLED');
     if (isCancelled) set({ writeJob: { ...get().writeJob!, status: 'cancelled', error: null } });
     else set({ writeResult: r.value, step: 'done' });
+  },
+  ejectSticks: async (devices) => {
+    const s = get();
+    if (devices.length === 0 || s.ejectJob?.status === 'running') return;
+    // A system drive the user typed the name of to write it needs the same name to be ejected.
+    const targets = devices.map((device) => (s.typedNames[device] ? { device, typedName: s.typedNames[device] } : { device }));
+    const r = await runJob(deps, (job) => set({ ejectJob: job }), s.forgetProgress, (jobId) => deps.api.flash.eject(jobId, { targets }));
+    if (r.ok) set((now) => ({ ejected: { ...now.ejected, ...Object.fromEntries(r.value.targets.map((t) => [t.device, t])) } }));
   },
   writeAgain: () => {
     get().clearDriveSelection();

@@ -2,7 +2,7 @@ import type { DriveListing } from '../../app/contract/api';
 import type { Drive, SafetyFinding } from '../../app/contract/drives';
 import type { ReleaseListing } from '../../app/contract/catalog';
 import type { ProfilePreview } from '../../app/contract/profile';
-import type { BuildResult } from '../../app/contract/build';
+import type { BootChainInfo, BuildCheck, BuildResult, Finding } from '../../app/contract/build';
 
 /** Literal data shaped like the engine's answers, for selector and component tests. */
 
@@ -79,4 +79,21 @@ export function buildResult(over: Partial<BuildResult> = {}): BuildResult {
     },
     ...over,
   };
+}
+
+/** What Review's check answers for a release and profile with nothing to say. */
+export function buildCheck(findings: Finding[] = [], over: Partial<BuildCheck> = {}): BuildCheck {
+  return {
+    release: { name: 'emb_uos_x86_64_20260526', layout: 'bootkit' },
+    findings,
+    secureBoot: { state: 'off-required', explanation: 'This media starts an unsigned GRUB: turn Secure Boot off.' },
+    bootChain: null,
+    media: { isoBytes: 212 << 20, stickMinBytes: null },
+    ...over,
+  };
+}
+
+export function bootChain(over: Partial<BootChainInfo> = {}): BootChainInfo {
+  const file = (name: string) => ({ name, path: `/srv/chain/${name}`, size: 1 << 20, sha256: 'e'.repeat(64), isSigned: true, signers: [{ subject: 'Debian Secure Boot Signer 2022 - shim', issuer: 'Debian Secure Boot CA' }] });
+  return { dir: '/srv/chain', files: [file('BOOTX64.EFI'), file('grubx64.efi')], isSigned: true, packages: [{ name: 'shim-signed', version: '1.51' }], ...over };
 }
