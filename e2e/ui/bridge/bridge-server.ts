@@ -20,6 +20,11 @@ export interface BridgeOptions {
   /** The engine's environment: EMT_CONFIG_DIR, EMT_CACHE_DIR, EMT_TEST_TARGETS of this test. */
   env: NodeJS.ProcessEnv;
   logDir: string;
+  /**
+   * False: the engine behaves as for a user who may not read devices (sticks are read back through
+   * the writer). The suite runs as root, where it would read them itself.
+   */
+  canReadDevices?: boolean;
 }
 
 const MAX_BODY = 32 << 20;
@@ -54,7 +59,7 @@ export class Bridge {
         jobs: this.jobs,
         log: this.log,
       }),
-      ...createEngineHandlers({ env: options.env, cwd: options.logDir, builds: new Map() }),
+      ...createEngineHandlers({ env: options.env, cwd: options.logDir, builds: new Map(), ...(options.canReadDevices === undefined ? {} : { canReadDevices: options.canReadDevices }) }),
     };
     this.gate = new Gate(contract, handlers, {
       events,

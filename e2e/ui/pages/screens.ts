@@ -23,7 +23,8 @@ export class ReleasePage {
       await expect(row.getByRole('progressbar', { name: /^Downloading/ })).toBeVisible();
       await expect(row).toContainText('Downloading');
     }
-    await expect(row.getByRole('listitem').filter({ hasText: 'Downloaded' })).toBeVisible({ timeout: 120_000 });
+    // Exactly "Downloaded": a plain string would also match the "Not downloaded" badge it replaces.
+    await expect(row.getByRole('listitem').filter({ hasText: /^Downloaded$/ })).toBeVisible({ timeout: 120_000 });
   }
 
   async choose(buildDate: string): Promise<void> {
@@ -85,6 +86,29 @@ export class ReviewPage {
   files(): Locator {
     return this.app.main().locator('.overlay-table tbody tr');
   }
+
+  /** Waits until the check against the release is done (a first read of the release takes seconds). */
+  async waitChecked(): Promise<void> {
+    await expect(this.app.main().getByText(/^Checked against /)).toBeVisible({ timeout: 120_000 });
+  }
+
+  secureBoot(): Locator {
+    return this.app.main().getByTestId('secure-boot');
+  }
+
+  mediaSize(): Locator {
+    return this.app.main().getByTestId('media-size');
+  }
+
+  findings(): Locator {
+    return this.app.main().locator('ul.findings > li');
+  }
+
+  /** Chooses a signed boot chain folder through the native folder dialog, which the test answers. */
+  async chooseBootChain(dir: string): Promise<void> {
+    await this.app.desktop.answer(dir);
+    await this.app.main().getByRole('button', { name: 'Use a signed boot chain…' }).click();
+  }
 }
 
 export class BuildPage {
@@ -135,5 +159,9 @@ export class DonePage {
 
   result(device: string): Locator {
     return this.app.main().locator(`tr[data-device="${device}"]`);
+  }
+
+  ejectAllButton(): Locator {
+    return this.app.main().getByRole('button', { name: 'Eject all sticks' });
   }
 }

@@ -33,6 +33,8 @@ export interface DesktopScript {
 interface Fixtures {
   /** Set by the `electron` project: run the real app instead of the browser bridge. */
   isElectron: boolean;
+  /** The engine acts as for a user who may not read devices (bridge only: the suite runs as root). */
+  isEngineUnprivileged: boolean;
   /** A catalog on 127.0.0.1 listing the plain fixture release, served by a real HTTP server. */
   catalog: { server: FaultServer; release: ServedRelease; url: string };
   /** Fresh config and cache folders for the engine; test targets are added per test. */
@@ -44,6 +46,7 @@ interface Fixtures {
 
 export const test = base.extend<Fixtures>({
   isElectron: [false, { option: true }],
+  isEngineUnprivileged: [false, { option: true }],
 
   // eslint-disable-next-line no-empty-pattern -- Playwright reads the parameter list: {} asks for no other fixture.
   catalog: async ({}, use) => {
@@ -91,12 +94,12 @@ export const test = base.extend<Fixtures>({
     }
   },
 
-  bridge: async ({ isElectron, engineEnv }, use) => {
+  bridge: async ({ isElectron, isEngineUnprivileged, engineEnv }, use) => {
     if (isElectron) return use(null);
     // Loaded here, in the worker, rather than when Playwright collects the tests: the engine needs
     // the tsx loader that playwright.config.ts gives the workers.
     const { Bridge } = await import('../bridge/bridge-server');
-    const bridge = await Bridge.start({ rendererDir: join(ROOT, 'dist', 'renderer'), env: engineEnv.env, logDir: engineEnv.dir });
+    const bridge = await Bridge.start({ rendererDir: join(ROOT, 'dist', 'renderer'), env: engineEnv.env, logDir: engineEnv.dir, ...(isEngineUnprivileged ? { canReadDevices: false } : {}) });
     await use(bridge);
     await bridge.close();
   },
