@@ -31,7 +31,6 @@ export const en = {
     done: 'Done',
     back: 'Back',
     next: 'Next',
-    stepOf: (n: number, total: number) => `Step ${n} of ${total}`,
     blocked: {
       'no-release': 'Choose a release first.',
       'no-mode': 'Choose EMF or standalone first.',
@@ -89,7 +88,7 @@ export const en = {
       published: 'Verified against the published checksum',
       pinned: 'Hash pinned on first download',
       pinnedBefore: (date: string) => `Hash pinned ${date}: a changed file is refused`,
-      noCatalogHash: 'No hash in the catalog: pinned on first download',
+      noCatalogHash: 'No catalog hash: pinned on download',
       imported: 'Imported',
       changed: 'Changed on disk: verify it',
       missing: 'File missing',
@@ -246,8 +245,9 @@ export const en = {
     checkFailed: 'The profile could not be checked against the release.',
     waitingForRelease: 'The profile is checked against the release once it is downloaded (or imported).',
     layouts: { bootkit: 'Bootkit', plain: 'plain initramfs' },
-    toFix: 'Fix these in Customize before building:',
+    toFix: 'Fix these before building:',
     editInCustomize: 'Back to Customize',
+    chooseRelease: 'Choose another release',
     severity: { error: 'Must fix', warning: 'Warning', info: 'Note', confirm: 'Confirm' },
   },
   build: {
@@ -270,7 +270,7 @@ export const en = {
   },
   progress: {
     phase: (phase: string) =>
-      (({ check: 'Checking', unmount: 'Unmounting', write: 'Writing', flush: 'Flushing', verify: 'Verifying', eject: 'Ejecting', wipe: 'Wiping', restore: 'Restoring', done: 'Done', download: 'Downloading', downloading: 'Downloading', hash: 'Checking the hash', build: 'Building', import: 'Importing' }) as Record<string, string>)[phase] ?? phase,
+      (({ check: 'Checking', unmount: 'Unmounting', write: 'Writing', flush: 'Flushing', verify: 'Verifying', eject: 'Ejecting', wipe: 'Wiping', restore: 'Restoring', done: 'Done', download: 'Downloading', downloading: 'Downloading', hash: 'Checking the hash', build: 'Building', import: 'Importing', read: 'Reading the release', inspect: 'Inspecting the release' }) as Record<string, string>)[phase] ?? phase,
     speed: (speed: string) => `${speed}`,
     eta: (eta: string) => `${eta} left`,
     of: (done: string, total: string) => `${done} of ${total}`,
@@ -289,13 +289,11 @@ export const en = {
     readOnly: 'Read-only',
     testTarget: 'Test target',
     typeName: (name: string) => `This is a system drive. Type its name, ${name}, to choose it anyway.`,
-    typeNameLabel: 'Drive name',
     acceptWarnings: 'I have read the warnings above and want to write anyway.',
     verify: 'Read the sticks back and compare (recommended)',
     eject: 'Eject the sticks when done',
     start: (n: number) => (n <= 1 ? 'Write' : `Write ${n} sticks`),
     cancel: 'Cancel',
-    cancelling: 'Cancelling…',
     failed: 'The write failed.',
     cancelled: 'The write was cancelled. The sticks were wiped so that they cannot boot half-written.',
     blocked: {

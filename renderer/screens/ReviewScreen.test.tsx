@@ -68,6 +68,10 @@ describe('Review (scripted API)', { timeout: 30_000 }, () => {
     expect(next().disabled).toBe(true);
     expect(reason()).toBe('Fix the problems Review found first.');
     expect(within(screen.getByRole('complementary')).getByTestId('summary-problems').textContent).toBe('1 to fix, 0 to review');
+    // The release lacks it: the way out is another release, not the profile.
+    expect(screen.queryByRole('button', { name: 'Back to Customize' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Choose another release' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Choose a Bootkit release' })).toBeTruthy();
   });
 
   it('takes a signed boot chain: reads it, keeps it in the settings, shows its signers, and checks again with it', async () => {

@@ -55,6 +55,10 @@ export function ReviewScreen() {
   }, [key, isProfileChecking, isReady, preview, checkReview]);
   const r = t.review;
   const { errors } = countBySeverity(findings);
+  // What the release lacks is fixed by choosing another release, the rest in Customize.
+  const errorCodes = findings.filter((f) => f.severity === 'error').map((f) => f.code);
+  const isReleaseFix = errorCodes.some((c) => c.startsWith('E_RELEASE_'));
+  const isProfileFix = errorCodes.some((c) => !c.startsWith('E_RELEASE_'));
   return (
     <section className="screen" aria-labelledby="screen-title">
       <ScreenHeading title={r.title} />
@@ -66,9 +70,18 @@ export function ReviewScreen() {
       {errors > 0 && (
         <div className="notice notice-error" role="alert">
           <p>{r.toFix}</p>
-          <button type="button" onClick={() => goTo('customize')}>
-            {r.editInCustomize}
-          </button>
+          <div className="toolbar">
+            {isProfileFix && (
+              <button type="button" onClick={() => goTo('customize')}>
+                {r.editInCustomize}
+              </button>
+            )}
+            {isReleaseFix && (
+              <button type="button" onClick={() => goTo('release')}>
+                {r.chooseRelease}
+              </button>
+            )}
+          </div>
         </div>
       )}
       {findings.length === 0 ? <p>{r.noFindings}</p> : <FindingList findings={findings} />}
