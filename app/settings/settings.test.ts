@@ -19,7 +19,7 @@ afterEach(async () => {
 describe('settings', () => {
   it('gives complete defaults when there is no file, and stores changes atomically as versioned JSON', async () => {
     const first = await loadSettings(at());
-    expect(first.settings).toEqual({ version: 1, cacheDir: null, cacheLimitBytes: 20 * 1024 ** 3, proxy: { mode: 'system', url: '', noProxy: '' }, catalogs: [], trustedCatalogKeys: [], testTargets: [] });
+    expect(first.settings).toEqual({ version: 1, cacheDir: null, cacheLimitBytes: 20 * 1024 ** 3, proxy: { mode: 'system', url: '', noProxy: '' }, catalogs: [], trustedCatalogKeys: [], testTargets: [], bootChainDir: null });
     expect(first.file).toBe(join(dir, 'settings.json'));
 
     const key = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
