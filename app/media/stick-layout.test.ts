@@ -320,7 +320,8 @@ describe('the OS image against its .sha256sum', () => {
     const stick = prepared.rendered!.stick!;
     const damaged = join(dir, 'damaged.raw.gz');
     const bytes = readFileSync(inputs.image);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const at = bytes.length >> 1;
+    bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(damaged, bytes);
     const layout = await planStandaloneStick(prepared.plan.iso, { ...stick, osImage: { path: damaged, checksumPath: inputs.checksum } }, DISK, 'seed', DATE);
     const out = join(dir, 'damaged-stick.img');
