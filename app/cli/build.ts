@@ -2,9 +2,9 @@ import { dirname, resolve } from 'node:path';
 import type { BuildResult, Finding } from '../contract/build';
 import { EmtError } from '../errors';
 import { stickContext } from '../flash/context';
-import { checkTargets, writeTargets } from '../flash/write-targets';
+import { checkTargets } from '../flash/write-targets';
 import { buildImageFile, buildIsoFile, mediaSource, prepareBuild, type BuildInput } from '../media/build';
-import { confirmedChecks, printFindings as printTargetFindings, printResult, refuseBlocked, withInterrupt } from './flash';
+import { confirmedChecks, printFindings as printTargetFindings, printResult, refuseBlocked, withInterrupt, writeChecked } from './flash';
 import { loadProfile } from '../profile/profile-file';
 import { flag, formatBytes, str, strs, type CliIo, type Command, type ParsedArgs } from './command';
 import { readPassword } from './profile';
@@ -83,20 +83,7 @@ async function buildToSticks(input: BuildInput, args: ParsedArgs, io: CliIo): Pr
     const checks = await confirmedChecks(devices, media.source.size, args, { ...ctx, acceptWarnings });
     if (!flag(args, 'json')) printTargetFindings(checks, io);
     refuseBlocked(checks, acceptWarnings);
-    const result = await withInterrupt((signal) =>
-      writeTargets({
-        ...ctx,
-        source: media.source,
-        targets: checks.map((c) => c.target),
-        verify: !flag(args, 'no-verify'),
-        eject: !flag(args, 'no-eject'),
-        acceptWarnings,
-        isInteractive: process.stdin.isTTY === true,
-        env: io.env,
-        onProgress: io.progress,
-        signal,
-      }),
-    );
+    const result = await writeChecked(media.source, checks, args, io, ctx);
     if (!flag(args, 'json')) {
       const m = prepared.plan.manifest();
       io.out(`Built ${media.kind === 'stick' ? 'the standalone stick layout' : 'the ISO'} from ${m.release.source} (${m.release.layout}, mode ${m.mode}) straight onto ${devices.length} stick(s).`);

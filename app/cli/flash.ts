@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { FlashTarget, SafetyFinding, WriteResult } from '../contract/drives';
 import { EmtError } from '../errors';
 import { stickContext } from '../flash/context';
-import { checkTargets, writeTargets, type TargetCheck } from '../flash/write-targets';
+import { checkTargets, writeTargets, type StickJobOptions, type TargetCheck, type WritableSource } from '../flash/write-targets';
 import { fromFile } from '../formats/byte-source';
 import { flag, formatBytes, strs, type CliIo, type Command, type ParsedArgs } from './command';
 
@@ -28,21 +28,7 @@ export const flashCommand: Command = {
     const checks = await confirmedChecks(devices, source.size, args, { ...ctx, sourcePaths: [path], acceptWarnings });
     if (!flag(args, 'json')) printFindings(checks, io);
     refuseBlocked(checks, acceptWarnings);
-    const result = await withInterrupt((signal) =>
-      writeTargets({
-        ...ctx,
-        source,
-        sourcePaths: [path],
-        targets: checks.map((c) => c.target),
-        verify: !flag(args, 'no-verify'),
-        eject: !flag(args, 'no-eject'),
-        acceptWarnings,
-        isInteractive: process.stdin.isTTY === true,
-        env: io.env,
-        onProgress: io.progress,
-        signal,
-      }),
-    );
+    const result = await writeChecked(source, checks, args, io, { ...ctx, sourcePaths: [path] });
     return printResult(result, 'written', args, io);
   },
 };
@@ -84,6 +70,27 @@ export function refuseBlocked(checks: TargetCheck[], acceptWarnings: boolean): v
     `Nothing was written: ${blocked.map((c) => c.target.device).join(', ')} did not pass the safety checks.`,
     onlyWarnings ? 'Check the warnings above; add --yes if these are the drives to erase.' : 'Fix the problems above, or leave those targets out.',
     { details: { targets: blocked.map((c) => ({ device: c.target.device, findings: c.blocking })) } },
+  );
+}
+
+/**
+ * Write checked targets as the stick commands do (flash, build --target): --no-verify, --no-eject,
+ * --yes for warnings, Ctrl-C to cancel, progress on the terminal.
+ */
+export function writeChecked(source: WritableSource, checks: TargetCheck[], args: ParsedArgs, io: CliIo, ctx: StickJobOptions & { sourcePaths?: readonly string[] }): Promise<WriteResult> {
+  return withInterrupt((signal) =>
+    writeTargets({
+      ...ctx,
+      source,
+      targets: checks.map((c) => c.target),
+      verify: !flag(args, 'no-verify'),
+      eject: !flag(args, 'no-eject'),
+      acceptWarnings: flag(args, 'yes'),
+      isInteractive: process.stdin.isTTY === true,
+      env: io.env,
+      onProgress: io.progress,
+      signal,
+    }),
   );
 }
 
