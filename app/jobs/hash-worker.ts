@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -144,5 +145,16 @@ export class OffThreadHash {
     if (!this.isAttached) return;
     this.isAttached = false;
     detach(this.id, this.shared);
+  }
+}
+
+/** sha256 of a file, hashed on a worker so the caller's thread stays free for other work. */
+export async function hashFileOffThread(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = new OffThreadHash();
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal })) await hash.update(chunk as Buffer);
+    return await hash.digest();
+  } finally {
+    hash.dispose();
   }
 }

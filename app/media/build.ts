@@ -9,8 +9,8 @@ import { render } from '../profile/render';
 import type { RenderContext, RenderResult } from '../profile/render-types';
 import type { SecretText } from '../profile/secrets';
 import type { ReleaseInspection } from '../release/inspect-release';
-import { prepareRelease, type PreparedRelease } from '../release/prepared-release';
-import type { ReleaseFiles, ReleaseInput } from '../release/read-release';
+import { prepareRelease, type PreparedFiles, type PreparedRelease } from '../release/prepared-release';
+import type { ReleaseInput } from '../release/read-release';
 import { sha256 } from './hashing';
 import { splitCmdline } from './kernel-cmdline';
 import { Overlay } from './overlay';
@@ -50,7 +50,7 @@ export interface BuildInput {
 export interface PreparedBuild {
   plan: MediaPlan;
   date: Date;
-  release: ReleaseFiles;
+  release: PreparedFiles;
   inspection: ReleaseInspection;
   rendered: RenderResult | null;
   /** Remove the temporary files of the build (the unpacked release). Call when done. */
@@ -125,7 +125,7 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
  */
 export async function planBuild(
   input: BuildInput,
-  parts: { kit: BootKit; bootChain: BootChain | null; release: ReleaseFiles; inspection: ReleaseInspection; rendered: RenderResult | null; date: Date },
+  parts: { kit: BootKit; bootChain: BootChain | null; release: PreparedFiles; inspection: ReleaseInspection; rendered: RenderResult | null; date: Date },
 ): Promise<MediaPlan> {
   const { rendered } = parts;
   const overlay = new Overlay();

@@ -1,4 +1,5 @@
 import type { BuildManifest, Finding, SecureBootStatus } from '../contract/build';
+import { stat } from 'node:fs/promises';
 import { fromBuffer, fromFile, readAll, type ByteSource } from '../formats/byte-source';
 import { patchBootInfoTable } from '../formats/iso9660/el-torito';
 import type { IsoEntry } from '../formats/iso9660/spec';
@@ -6,12 +7,12 @@ import { isoImage, type IsoImage } from '../formats/iso9660/writer';
 import type { BootChain } from '../kit/boot-chain';
 import type { BootKit } from '../kit/locate-kit';
 import type { ReleaseInspection } from '../release/inspect-release';
-import type { ReleaseFiles } from '../release/read-release';
+import { releaseChangedError, type PreparedFile, type PreparedFiles } from '../release/prepared-release';
 import { TOOL_VERSION } from '../version';
 import { grubConfig, isolinuxConfig } from './boot-menu';
 import { buildCustomInitrd, type CustomInitrd } from './custom-initrd';
 import { buildEsp } from './esp';
-import { lateJson, sha256, StreamHashes } from './hashing';
+import { lateJson, sha256 } from './hashing';
 import { CONSOLE_ARGS, mergeCmdline, releaseDefaults } from './kernel-cmdline';
 import type { Overlay } from './overlay';
 import { secureBootStatus } from './secure-boot';
@@ -20,7 +21,8 @@ import { checkOverlayFits } from './size-check';
 export type MediaMode = 'emf' | 'standalone' | 'none';
 
 export interface MediaRequest {
-  release: ReleaseFiles;
+  /** Prepared: the kernel's and initramfs's sha256 are known before a byte is written. */
+  release: PreparedFiles;
   inspection: ReleaseInspection;
   overlay: Overlay;
   mode: MediaMode;
@@ -71,8 +73,10 @@ const ZERO_HASH = '0'.repeat(64);
 /**
  * Everything that goes on the media, as one ISO plan (DESIGN.md "Media anatomy"): the release kernel
  * and initramfs byte-identical, our custom initrd after them, GRUB (UEFI) and ISOLINUX (BIOS) menus
- * with the same command line, and `/emt-media.json`. The manifest's hashes of the big files are
- * taken while they stream, so the ISO is read once; the manifest itself is laid out after them.
+ * with the same command line, and `/emt-media.json`. The release files' hashes come with the
+ * prepared release, so the build streams them without hashing them again; the one value the plan
+ * cannot know before the layout, ISOLINUX's hash with its boot info table patched, is filled in
+ * when the manifest streams (lateJson).
  */
 export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
   const findings = [...(req.findings ?? []), ...req.inspection.findings];
@@ -91,7 +95,6 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
   const esp = await buildEsp(req.bootChain ? { kind: 'chain', chain: req.bootChain } : { kind: 'kit', kit: req.kit }, req.date);
   const espHash = sha256(await readAll(esp, 64 << 20));
 
-  const hashes = new StreamHashes();
   const small = new Map<string, Buffer>([
     [PATHS.grub, Buffer.from(grubConfig(menu))],
     [PATHS.isolinuxCfg, Buffer.from(isolinuxConfig(menu))],
@@ -100,8 +103,8 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
   const customBytes = await readAll(custom.image, 128 << 20);
   const isolinuxBin = await readAll(await fromFile(req.kit.files.isolinuxBin), 1 << 20);
   const ldlinux = await fromFile(req.kit.files.ldlinuxC32);
-  const kernel = hashes.wrap(PATHS.kernel, await fromFile(req.release.kernel.path));
-  const initrd = hashes.wrap(PATHS.initrd, await fromFile(req.release.initramfs.path));
+  const kernel = await unchangedFile(req.release.kernel);
+  const initrd = await unchangedFile(req.release.initramfs);
 
   const manifestOf = (late: boolean): BuildManifest => ({
     schema: 'emt-media/manifest@1',
@@ -111,8 +114,8 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
       ...(req.releaseId ? { id: req.releaseId } : {}),
       source: req.release.displayName,
       layout: req.inspection.layout,
-      kernel: { name: req.release.kernel.name, size: req.release.kernel.size, sha256: late ? hashes.get(PATHS.kernel) : ZERO_HASH },
-      initramfs: { name: req.release.initramfs.name, size: req.release.initramfs.size, sha256: late ? hashes.get(PATHS.initrd) : ZERO_HASH },
+      kernel: { name: req.release.kernel.name, size: req.release.kernel.size, sha256: req.release.kernel.sha256 },
+      initramfs: { name: req.release.initramfs.name, size: req.release.initramfs.size, sha256: req.release.initramfs.sha256 },
     },
     mode: req.mode,
     ...(req.profileDigest ? { profileDigest: req.profileDigest } : {}),
@@ -129,8 +132,8 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
     files: [
       ...[...small].map(([path, data]) => ({ path, size: data.length, sha256: sha256(data), mode: '644' })),
       { path: PATHS.custom, size: customBytes.length, sha256: sha256(customBytes), mode: '644' },
-      { path: PATHS.kernel, size: kernel.size, sha256: late ? hashes.get(PATHS.kernel) : ZERO_HASH, mode: '644' },
-      { path: PATHS.initrd, size: initrd.size, sha256: late ? hashes.get(PATHS.initrd) : ZERO_HASH, mode: '644' },
+      { path: PATHS.kernel, size: kernel.size, sha256: req.release.kernel.sha256, mode: '644' },
+      { path: PATHS.initrd, size: initrd.size, sha256: req.release.initramfs.sha256, mode: '644' },
       { path: PATHS.isolinux, size: isolinuxBin.length, sha256: late ? patchedIsolinuxHash() : ZERO_HASH, mode: '444' },
       { path: PATHS.ldlinux, size: ldlinux.size, sha256: req.kit.manifest.files.find((f) => f.role === 'bios-ldlinux')!.sha256, mode: '444' },
       { path: PATHS.esp, size: esp.size, sha256: espHash, mode: '444' },
@@ -159,14 +162,26 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
     boot: { bios: { path: PATHS.isolinux, loadSectors: 4, hasBootInfoTable: true }, efi: { image: esp, path: PATHS.esp } },
     hybrid: { mbrCode: await readAll(await fromFile(req.kit.files.isohdpfxBin), 512), guidSeed: `${TOOL_VERSION}:${req.date.toISOString()}:${req.release.kernel.size}:${req.release.initramfs.size}:${sha256(customBytes)}` },
   });
-  assertManifestLast(iso);
   return { iso, cmdline, secureBoot, custom, findings, manifest: () => manifestOf(true) };
 }
 
-/** The manifest's late hashes exist only if it streams after the files they describe. */
-function assertManifestLast(iso: IsoImage): void {
-  const lba = (p: string) => iso.layout.files.find((f) => f.path === p)!.lba;
-  if (lba(PATHS.manifest) < lba(PATHS.kernel) || lba(PATHS.manifest) < lba(PATHS.initrd)) {
-    throw new Error('the ISO layout puts the manifest before the files it describes');
-  }
+/**
+ * A release file whose bytes must be the ones the prepared release hashed: after each stream its
+ * size and time are checked against the prepared stamp, so a file replaced under the build fails
+ * it instead of landing on the media with a manifest that describes other bytes.
+ */
+async function unchangedFile(f: PreparedFile): Promise<ByteSource> {
+  const file = await fromFile(f.path);
+  const check = async () => {
+    const st = await stat(f.path);
+    if (st.size !== f.size || st.mtimeMs !== f.mtimeMs) throw releaseChangedError(f.path);
+  };
+  await check();
+  return {
+    size: file.size,
+    async *stream(signal) {
+      yield* file.stream(signal);
+      await check();
+    },
+  };
 }

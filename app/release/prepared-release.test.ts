@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +32,19 @@ describe('prepareRelease', () => {
     // Sets and maps survive the round trip through JSON.
     expect(second.inspection.initramfs.base.symlinks.get('/lib')).toBe(first.inspection.initramfs.base.symlinks.get('/lib'));
     expect([...second.inspection.rootfs!.base.dirs].sort()).toEqual([...first.inspection.rootfs!.base.dirs].sort());
+  });
+
+  it('hashes the kernel and initramfs once, and keeps the hashes with the prepared form', async () => {
+    const cacheDir = join(dir, 'cache');
+    const path = await tarball('emb_uos_x86_64_20260526.tar.gz');
+    const first = await prepareRelease({ kind: 'tarball', path }, { cacheDir });
+    const sha = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+    expect(first.files.kernel.sha256).toBe(await sha(first.files.kernel.path));
+    expect(first.files.initramfs.sha256).toBe(await sha(first.files.initramfs.path));
+    const second = await prepareRelease({ kind: 'tarball', path }, { cacheDir });
+    expect(second.isFromCache).toBe(true);
+    expect(second.files.initramfs.sha256).toBe(first.files.initramfs.sha256);
+    expect(second.files.kernel.sha256).toBe(first.files.kernel.sha256);
   });
 
   it('prepares again when the release file changed, or a kept file was altered', async () => {

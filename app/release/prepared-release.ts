@@ -3,6 +3,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { cancelledError, EmtError } from '../errors';
+import { hashFileOffThread } from '../jobs/hash-worker';
 import type { OnProgress } from '../jobs/progress';
 import type { BaseTree } from '../media/base-tree';
 import { inspectRelease, type ReleaseInspection } from './inspect-release';
@@ -15,9 +17,24 @@ import { openRelease, type ReleaseFile, type ReleaseFiles, type ReleaseInput } f
  * tarball, and the inspection — keyed by the release's content hash when the download cache knows
  * it, else by the input files' identity (path, size, time, inode). It is used only while every file
  * it names still has the size and time recorded; the newest few are kept.
+ *
+ * The kernel's and initramfs's sha256 (for the media manifest) are part of the prepared form: they
+ * are taken while the release is inspected, on a worker, so a build streams the release once and
+ * hashes only the image it writes.
  */
+export interface PreparedFile extends ReleaseFile {
+  sha256: string;
+  /** The file's time when it was hashed: the build checks that the bytes it streamed are those. */
+  mtimeMs: number;
+}
+
+export interface PreparedFiles extends ReleaseFiles {
+  kernel: PreparedFile;
+  initramfs: PreparedFile;
+}
+
 export interface PreparedRelease {
-  files: ReleaseFiles;
+  files: PreparedFiles;
   inspection: ReleaseInspection;
   isFromCache: boolean;
   /** Remove what is not kept (the temporary unpack when there is no cache). */
@@ -25,9 +42,9 @@ export interface PreparedRelease {
 }
 
 const KEEP = 4;
-const SCHEMA = 1;
+const SCHEMA = 2;
 
-const FileStampSchema = z.object({ name: z.string(), path: z.string(), size: z.number(), mtimeMs: z.number() });
+const FileStampSchema = z.object({ name: z.string(), path: z.string(), size: z.number(), mtimeMs: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 const PreparedSchema = z.object({
   schemaVersion: z.literal(SCHEMA),
   displayName: z.string(),
@@ -41,8 +58,9 @@ export async function prepareRelease(input: ReleaseInput, options: { cacheDir?: 
     const workDir = join(tmpdir(), `emt-release-${process.pid}-${Date.now().toString(36)}`);
     const dispose = () => rm(workDir, { recursive: true, force: true });
     try {
-      const files = await openRelease(input, { workDir, signal: options.signal });
-      return { files, inspection: await inspectRelease(files, options), isFromCache: false, dispose };
+      const opened = await openRelease(input, { workDir, signal: options.signal });
+      const { kernel, initramfs, inspection } = await inspectAndHash(opened, options);
+      return { files: { ...opened, kernel, initramfs }, inspection, isFromCache: false, dispose };
     } catch (e) {
       await dispose();
       throw e;
@@ -61,20 +79,20 @@ export async function prepareRelease(input: ReleaseInput, options: { cacheDir?: 
   await mkdir(tmp, { recursive: true });
   try {
     const opened = await openRelease(input, { workDir: tmp, signal: options.signal });
-    const inspection = await inspectRelease(opened, options);
+    const { kernel, initramfs, inspection } = await inspectAndHash(opened, options);
     const inTmp = (f: ReleaseFile) => f.path.startsWith(`${tmp}/`);
     const record = {
       schemaVersion: SCHEMA,
       displayName: opened.displayName,
-      kernel: await stamp(opened.kernel, inTmp(opened.kernel) ? dir : null),
-      initramfs: await stamp(opened.initramfs, inTmp(opened.initramfs) ? dir : null),
+      kernel: movedTo(kernel, inTmp(kernel) ? dir : null),
+      initramfs: movedTo(initramfs, inTmp(initramfs) ? dir : null),
       inspection: serialize(inspection),
     };
     await writeFile(join(tmp, 'prepared.json'), JSON.stringify(record));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
     await prune(root, dir);
-    const files: ReleaseFiles = { input, displayName: record.displayName, kernel: fileOf(record.kernel), initramfs: fileOf(record.initramfs) };
+    const files: PreparedFiles = { input, displayName: record.displayName, kernel: record.kernel, initramfs: record.initramfs };
     return { files, inspection, isFromCache: false, dispose: async () => {} };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -91,15 +109,41 @@ async function identityKey(input: ReleaseInput): Promise<string> {
   return createHash('sha256').update(JSON.stringify([input.kind, ids])).digest('hex').slice(0, 32);
 }
 
-/** Where a file will be once the temporary folder is renamed into place; `movedTo` null: it stays. */
-async function stamp(f: ReleaseFile, movedTo: string | null): Promise<z.infer<typeof FileStampSchema>> {
-  const st = await stat(f.path);
-  return { name: f.name, path: movedTo ? join(movedTo, f.name) : f.path, size: st.size, mtimeMs: st.mtimeMs };
+/**
+ * Inspect the release and hash its two files at once (the hashes on workers, the inspection here).
+ * A file that changes meanwhile is refused: its hash would describe other bytes than were inspected.
+ */
+async function inspectAndHash(files: ReleaseFiles, options: { signal?: AbortSignal; onProgress?: OnProgress }): Promise<{ kernel: PreparedFile; initramfs: PreparedFile; inspection: ReleaseInspection }> {
+  const hashing = Promise.all([hashed(files.kernel, options.signal), hashed(files.initramfs, options.signal)]);
+  // Inspection errors win (they say what is wrong with the release); the hashes then end unobserved.
+  hashing.catch(() => {});
+  const inspection = await inspectRelease(files, options);
+  const [kernel, initramfs] = await hashing;
+  return { kernel: kernel!, initramfs: initramfs!, inspection };
 }
 
-const fileOf = (s: z.infer<typeof FileStampSchema>): ReleaseFile => ({ name: s.name, path: s.path, size: s.size });
+async function hashed(f: ReleaseFile, signal?: AbortSignal): Promise<PreparedFile> {
+  const before = await stat(f.path);
+  let sha256: string;
+  try {
+    sha256 = await hashFileOffThread(f.path, signal);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw cancelledError();
+    throw e;
+  }
+  const after = await stat(f.path);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw releaseChangedError(f.path);
+  return { ...f, size: after.size, mtimeMs: after.mtimeMs, sha256 };
+}
 
-async function load(dir: string, input: ReleaseInput): Promise<{ files: ReleaseFiles; inspection: ReleaseInspection } | null> {
+export function releaseChangedError(path: string): EmtError {
+  return new EmtError('E_RELEASE_CHANGED', `The release file ${path} changed while it was being read.`, 'Wait until whatever writes the release has finished (a copy or a download), then build again.', { details: { path } });
+}
+
+/** Where a file will be once the temporary folder is renamed into place; `to` null: it stays. */
+const movedTo = (f: PreparedFile, to: string | null): PreparedFile => ({ name: f.name, path: to ? join(to, f.name) : f.path, size: f.size, mtimeMs: f.mtimeMs, sha256: f.sha256 });
+
+async function load(dir: string, input: ReleaseInput): Promise<{ files: PreparedFiles; inspection: ReleaseInspection } | null> {
   try {
     const parsed = PreparedSchema.safeParse(JSON.parse(await readFile(join(dir, 'prepared.json'), 'utf8')));
     if (!parsed.success) return null;
@@ -108,7 +152,7 @@ async function load(dir: string, input: ReleaseInput): Promise<{ files: ReleaseF
       const st = await stat(f.path);
       if (st.size !== f.size || st.mtimeMs !== f.mtimeMs) return null;
     }
-    return { files: { input, displayName: p.displayName, kernel: fileOf(p.kernel), initramfs: fileOf(p.initramfs) }, inspection: deserialize(p.inspection) };
+    return { files: { input, displayName: p.displayName, kernel: p.kernel, initramfs: p.initramfs }, inspection: deserialize(p.inspection) };
   } catch {
     return null;
   }
