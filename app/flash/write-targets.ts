@@ -9,6 +9,8 @@ import type { WriterLaunch } from './elevate';
 import { coveredBytes, coveredRanges, type ByteRange } from './extents';
 import { devicesHolding } from './locate';
 import { blockingFindings, checkTarget, findingError } from './safety';
+import { CHECKS_PASSED } from '../writer/protocol';
+import { planSourceMap, type SourceMap } from './source-map';
 import { runWriterJob, type RunWriterJobOptions, type TargetsJobRequest } from './writer-client';
 
 /**
@@ -107,8 +109,23 @@ function crashed(c: TargetCheck, error: ErrorInfo, phase: FlashPhase | undefined
 
 async function runTargets(kind: 'write' | 'verify', opts: WriteTargetsOptions): Promise<WriteResult> {
   const filePath = opts.source.path === undefined ? undefined : resolve(opts.source.path);
-  // The drive holding the file being written is refused like any drive holding the source.
-  const o = { ...opts, sourcePaths: [...(opts.sourcePaths ?? []), ...(filePath ? [filePath] : [])] };
+  // Composed media the writer reads from its files itself (see source-map.ts); else the socket.
+  const mapped = filePath ? null : await planSourceMap(opts.source, opts.signal);
+  try {
+    // The drives holding the files being written are refused like any drive holding the source.
+    const o = { ...opts, sourcePaths: [...(opts.sourcePaths ?? []), ...(filePath ? [filePath] : []), ...(mapped?.paths ?? [])] };
+    return await runChecked(kind, o, filePath, mapped);
+  } finally {
+    await mapped?.dispose();
+  }
+}
+
+async function* checksPassed(checks: SourceMap['checks'], signal: AbortSignal): AsyncIterable<Buffer> {
+  await Promise.all(checks.map((check) => check(signal)));
+  yield CHECKS_PASSED;
+}
+
+async function runChecked(kind: 'write' | 'verify', o: WriteTargetsOptions, filePath: string | undefined, mapped: SourceMap | null): Promise<WriteResult> {
   const size = o.source.size;
   const checks = await checkTargets(o.targets, size, o);
   const isWrite = kind === 'write';
@@ -132,9 +149,10 @@ async function runTargets(kind: 'write' | 'verify', opts: WriteTargetsOptions): 
       acceptWarnings: o.acceptWarnings ?? false,
       eject: o.eject ?? true,
     };
-    const source = filePath ? { source: { kind: 'file' as const, path: filePath } } : {};
+    const source = filePath ? { source: { kind: 'file' as const, path: filePath } } : mapped ? { source: mapped.source } : {};
     const job: TargetsJobRequest = isWrite ? { type: 'write', verify: o.verify ?? true, ...base, ...source } : { type: 'verify', ...base, ...source };
-    const outcome = await runWriterJob({ ...o, onProgress, job, data: (signal) => coveredBytes(o.source.stream(signal), covered) });
+    const data = mapped ? (signal: AbortSignal) => checksPassed(mapped.checks, signal) : (signal: AbortSignal) => coveredBytes(o.source.stream(signal), covered);
+    const outcome = await runWriterJob({ ...o, onProgress, job, data });
     if (outcome.type === 'error') {
       if (outcome.error.code !== 'E_WRITER_CRASHED') throw new EmtError(outcome.error.code, outcome.error.message, outcome.error.hint, { details: outcome.error.details });
       for (const c of go) results.set(c.target, crashed(c, outcome.error, lastPhase.get(c.drive?.device ?? c.target.device), isWrite));

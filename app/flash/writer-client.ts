@@ -25,8 +25,12 @@ import { launchPlan, writerCommand, type WriterLaunch } from './elevate';
  */
 
 type FileSource = Extract<Source, { kind: 'file' }>;
-/** A write or verify job; without `source` the bytes come through the data socket from `data`. */
-export type TargetsJobRequest = (Omit<WriteJob, 'source'> | Omit<VerifyJob, 'source'>) & { source?: FileSource };
+type MapSourceRequest = Omit<Extract<Source, { kind: 'map' }>, 'socket' | 'token'>;
+/**
+ * A write or verify job; without `source` the bytes come through the data socket from `data`.
+ * With a map source, `data` carries only the word that the app's checks passed.
+ */
+export type TargetsJobRequest = (Omit<WriteJob, 'source'> | Omit<VerifyJob, 'source'>) & { source?: FileSource | MapSourceRequest };
 export type WriterOutcome = Extract<WriterEvent, { type: 'write-result' | 'restore-result' | 'eject-result' | 'inspect-result' | 'error' }>;
 /** Jobs that take no bytes from this side. */
 type ByteFreeJob = RestoreJob | EjectJob | InspectJob;
@@ -151,7 +155,7 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
   try {
     let isServed = false;
     const dataPath = pipePath(dir, 'data');
-    if ((o.job.type === 'write' || o.job.type === 'verify') && !o.job.source) {
+    if ((o.job.type === 'write' || o.job.type === 'verify') && (!o.job.source || o.job.source.kind === 'map')) {
       servers.push(
         await listen(dataPath, (sock) => {
           void acceptToken(sock, token).then((ok) => {
@@ -237,7 +241,9 @@ function talk(
         if (e.type === 'ready') {
           isReady = true;
           o.onReady?.({ pid: e.pid, isRoot: e.isRoot });
-          const source = o.job.type === 'write' || o.job.type === 'verify' ? { source: o.job.source ?? { kind: 'socket', socket: dataPath, token } } : {};
+          const channel = { socket: dataPath, token };
+          const own = o.job.type === 'write' || o.job.type === 'verify' ? o.job.source : undefined;
+          const source = o.job.type === 'write' || o.job.type === 'verify' ? { source: !own ? { kind: 'socket', ...channel } : own.kind === 'map' ? { ...own, ...channel } : own } : {};
           send({ ...o.job, ...source });
           if (o.signal?.aborted) send({ type: 'cancel' });
         } else if (e.type === 'progress') o.onProgress?.(e.event);

@@ -14,6 +14,76 @@ export interface ByteSource {
    * changed after it is yielded: consumers may keep it (writes in flight, a hash worker's queue).
    */
   stream(signal?: AbortSignal): AsyncIterable<Buffer>;
+  /**
+   * Where the bytes come from, for a reader that can open files itself (the privileged writer
+   * composing a stick from the release and OS image files instead of receiving every byte). A
+   * source without it is opaque: one `bytes` extent (see runsOf).
+   */
+  runs?(): ByteRun[];
+}
+
+/** A run of a source's bytes: a region of a file, zeros, or bytes only the source can produce. */
+export type ByteRun =
+  | {
+      kind: 'file';
+      length: number;
+      path: string;
+      /** Offset in the file. */
+      at: number;
+      /** The file as it was when the source was made: a reader refuses it if it changed since. */
+      stamp: FileStamp;
+      /** A check of the file's content that must pass before the bytes count as written. */
+      check?: (signal?: AbortSignal) => Promise<void>;
+    }
+  | { kind: 'zeros'; length: number }
+  | { kind: 'bytes'; length: number; source: ByteSource };
+
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+}
+
+/** The runs of any source: its own, or itself as one opaque run of bytes. */
+export function runsOf(src: ByteSource): ByteRun[] {
+  if (src.size === 0) return [];
+  return src.runs ? src.runs() : [{ kind: 'bytes', length: src.size, source: src }];
+}
+
+/** The runs covering bytes [start, end) of a list of runs. */
+export function sliceRuns(runs: readonly ByteRun[], start: number, end: number): ByteRun[] {
+  const out: ByteRun[] = [];
+  let pos = 0;
+  for (const e of runs) {
+    const from = Math.max(start - pos, 0);
+    const to = Math.min(end - pos, e.length);
+    if (to > from) {
+      if (from === 0 && to === e.length) out.push(e);
+      else if (e.kind === 'file') out.push({ ...e, at: e.at + from, length: to - from });
+      else if (e.kind === 'zeros') out.push({ kind: 'zeros', length: to - from });
+      else out.push({ kind: 'bytes', length: to - from, source: sliceOf(e.source, from, to) });
+    }
+    pos += e.length;
+    if (pos >= end) break;
+  }
+  return out;
+}
+
+/** Bytes [start, end) of a source, streamed by reading the source from its beginning. */
+export function sliceOf(src: ByteSource, start: number, end: number): ByteSource {
+  return {
+    size: end - start,
+    async *stream(signal) {
+      let pos = 0;
+      for await (const chunk of src.stream(signal)) {
+        const from = Math.max(start - pos, 0);
+        const to = Math.min(end - pos, chunk.length);
+        if (to > from) yield chunk.subarray(from, to);
+        pos += chunk.length;
+        if (pos >= end) return;
+      }
+    },
+    runs: () => sliceRuns(runsOf(src), start, end),
+  };
 }
 
 /** Random access to bytes (a file, a block device, an image being inspected). */
@@ -39,6 +109,7 @@ export function fromBuffer(buf: Uint8Array): ByteSource {
 export function zeros(size: number): ByteSource {
   return {
     size,
+    runs: () => (size > 0 ? [{ kind: 'zeros', length: size }] : []),
     async *stream() {
       const z = Buffer.alloc(Math.min(CHUNK, size));
       for (let left = size; left > 0; left -= z.length) yield left >= z.length ? z : z.subarray(0, left);
@@ -47,10 +118,13 @@ export function zeros(size: number): ByteSource {
 }
 
 /** A file whose size is taken now; streaming fails if the file changed size in between. */
-export async function fromFile(path: string): Promise<ByteSource> {
-  const { size } = await stat(path);
+export async function fromFile(path: string, options: { stamp?: FileStamp; check?: (signal?: AbortSignal) => Promise<void> } = {}): Promise<ByteSource> {
+  const st = await stat(path);
+  const size = st.size;
+  const stamp = options.stamp ?? { size, mtimeMs: st.mtimeMs };
   return {
     size,
+    runs: () => (size > 0 ? [{ kind: 'file', length: size, path, at: 0, stamp, ...(options.check ? { check: options.check } : {}) }] : []),
     async *stream(signal) {
       let seen = 0;
       for await (const chunk of createReadStream(path, { highWaterMark: CHUNK, signal })) {
@@ -68,6 +142,7 @@ export async function fromFile(path: string): Promise<ByteSource> {
 export function concat(parts: readonly ByteSource[]): ByteSource {
   return {
     size: parts.reduce((n, p) => n + p.size, 0),
+    runs: () => parts.flatMap(runsOf),
     async *stream(signal) {
       for (const p of parts) yield* p.stream(signal);
     },

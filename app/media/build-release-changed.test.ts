@@ -47,7 +47,7 @@ describe('release files and the manifest', () => {
     const initramfs = join(release, INITRAMFS_NAME);
     const bytes = await readFile(initramfs);
     // Same size, other bytes, a later time: what a copy over the file leaves.
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(initramfs, bytes);
     await utimes(initramfs, new Date(), new Date(Date.now() + 60_000));
     const out = join(root, 'changed.iso');

@@ -53,6 +53,8 @@ export interface PreparedBuild {
   release: PreparedFiles;
   inspection: ReleaseInspection;
   rendered: RenderResult | null;
+  /** The cache folder of the build: OS images checked once are remembered there. */
+  cacheDir?: string;
   /** Remove the temporary files of the build (the unpacked release). Call when done. */
   dispose(): Promise<void>;
 }
@@ -111,7 +113,7 @@ export async function prepareBuild(input: BuildInput, options: { onProgress?: On
     }
     const date = input.date ?? buildDate();
     const plan = await planBuild(input, { kit, bootChain, release, inspection, rendered, date });
-    return { plan, date, release, inspection, rendered, dispose };
+    return { plan, date, release, inspection, rendered, cacheDir: input.cacheDir, dispose };
   } catch (e) {
     await dispose();
     throw e;
@@ -182,7 +184,7 @@ export async function mediaSource(prepared: PreparedBuild, diskBytes: number): P
     return { source: prepared.plan.iso.source, kind: 'iso' };
   }
   const seed = `${prepared.release.displayName}:${prepared.date.toISOString()}:${prepared.plan.iso.layout.size}:${diskBytes}`;
-  const layout = await planStandaloneStick(prepared.plan.iso, stick, diskBytes, seed, prepared.date);
+  const layout = await planStandaloneStick(prepared.plan.iso, stick, diskBytes, seed, prepared.date, { cacheDir: prepared.cacheDir });
   return { source: layout, kind: 'stick', partitions: layout.partitions };
 }
 

@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../errors';
-import type { ByteSource } from '../formats/byte-source';
+import { runsOf, type ByteSource, type ByteRun } from '../formats/byte-source';
 import type { ByteRange, SparseImage } from '../formats/fat/sparse-image';
 
 /** A piece of a disk image at a byte offset; `unusedRanges` (relative to the piece) may be skipped. */
@@ -36,6 +36,17 @@ export function composeDisk(size: number, pieces: readonly Placed[]): SparseImag
   return {
     size,
     unusedRanges: unused,
+    runs() {
+      const out: ByteRun[] = [];
+      let pos = 0;
+      for (const p of sorted) {
+        if (p.offset > pos) out.push({ kind: 'zeros', length: p.offset - pos });
+        out.push(...runsOf(p.source));
+        pos = p.offset + p.source.size;
+      }
+      if (size > pos) out.push({ kind: 'zeros', length: size - pos });
+      return out;
+    },
     async *stream(signal) {
       let pos = 0;
       const zeros = function* (n: number) {
@@ -48,23 +59,6 @@ export function composeDisk(size: number, pieces: readonly Placed[]): SparseImag
         pos = p.offset + p.source.size;
       }
       yield* zeros(size - pos);
-    },
-  };
-}
-
-/** Bytes [start, end) of a source, streamed by reading the source from its beginning. */
-export function sliceSource(src: ByteSource, start: number, end: number): ByteSource {
-  return {
-    size: end - start,
-    async *stream(signal) {
-      let pos = 0;
-      for await (const chunk of src.stream(signal)) {
-        const from = Math.max(start - pos, 0);
-        const to = Math.min(end - pos, chunk.length);
-        if (to > from) yield chunk.subarray(from, to);
-        pos += chunk.length;
-        if (pos >= end) return;
-      }
     },
   };
 }

@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { EmtError } from '../errors';
-import { OffThreadHash } from '../jobs/hash-worker';
-import { fromBuffer, fromFile, zeros, type ByteSource } from '../formats/byte-source';
+import { hashFileOffThread, OffThreadHash } from '../jobs/hash-worker';
+import { isVerified, rememberVerified } from './verified-images';
+import { fromBuffer, fromFile, sliceOf, zeros, type ByteSource } from '../formats/byte-source';
 import type { StickPartition } from '../contract/build';
 import { dataPartitionImage } from '../formats/exfat/data-partition';
 import type { SparseImage } from '../formats/fat/sparse-image';
@@ -13,7 +14,7 @@ import { appendGptPartitions, relocateGpt } from '../formats/partition/gpt-resiz
 import { derivedGuid, GPT_TYPE } from '../formats/partition/guid';
 import { protectiveMbr, readMbr, SECTOR } from '../formats/partition/mbr';
 import type { StickContent } from '../profile/render-types';
-import { composeDisk, sliceSource, type Placed } from './sparse-compose';
+import { composeDisk, type Placed } from './sparse-compose';
 
 const MIB = 2 ** 20;
 /** GPT type "Linux reserved": a partition no system mounts or offers to format. */
@@ -41,7 +42,7 @@ export interface StandaloneStick extends SparseImage {
  * FAT32, or exFAT when a file needs it; the table is laid out for `diskBytes` (the stick, or the
  * image file the user sized), with its backup at the very end.
  */
-export async function planStandaloneStick(iso: IsoImage, content: StickContent, diskBytes: number, guidSeed: string, date: Date): Promise<StandaloneStick> {
+export async function planStandaloneStick(iso: IsoImage, content: StickContent, diskBytes: number, guidSeed: string, date: Date, options: { cacheDir?: string } = {}): Promise<StandaloneStick> {
   const tables = iso.layout.partitions;
   if (!tables) throw new Error('internal: the standalone stick needs a hybrid ISO');
   if (!content.osImage) {
@@ -51,7 +52,7 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
     throw new EmtError('E_STICK_NO_PASSWORD', 'The standalone stick needs the password of the user the installer creates (.psswd on partition 6).', 'Give the password when you build (the CLI asks, or use --password-stdin / --password-env).');
   }
   const osFiles: ImageFile[] = [
-    { path: basename(content.osImage.path), content: await checkedOsImage(content.osImage.path, content.osImage.checksumPath) },
+    { path: basename(content.osImage.path), content: await checkedOsImage(content.osImage.path, content.osImage.checksumPath, options.cacheDir) },
     { path: basename(content.osImage.checksumPath), content: await fromFile(content.osImage.checksumPath) },
   ];
   const configFiles: ImageFile[] = [
@@ -118,7 +119,7 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
   const reserved = (n: number): Placed => ({ offset: bytesOf(n).firstByte, source: zeros(bytesOf(n).bytes) });
   const pieces: Placed[] = [
     { offset: 0, source: fromBuffer(head) },
-    { offset: head.length, source: sliceSource(iso.source, head.length, isoDataEnd) },
+    { offset: head.length, source: sliceOf(iso.source, head.length, isoDataEnd) },
     ...(isoZeroEnd > isoDataEnd ? [{ offset: isoDataEnd, source: zeros(isoZeroEnd - isoDataEnd) }] : []),
     reserved(3),
     reserved(4),
@@ -144,12 +145,14 @@ export async function planStandaloneStick(iso: IsoImage, content: StickContent, 
 }
 
 /**
- * The OS image, checked against its published .sha256sum as it streams onto partition 5: the node's
- * installer would only find a damaged image after wiping the node's disks. A mismatch fails the
- * write at the end of the image (the stick is then wiped, an image file removed); nothing is read
- * twice.
+ * The OS image, checked against its published .sha256sum: the node's installer would only find a
+ * damaged image after wiping the node's disks. Streamed (an image file, the data socket), it is
+ * hashed as it goes and a mismatch fails the write at the end of the image (the stick is then
+ * wiped, an image file removed); read by the writer itself, the check runs beside the write and the
+ * stick is not finished before it passes. An image checked before (verified-images.ts, in the
+ * cache folder) is not hashed again while it keeps its size, time and inode.
  */
-async function checkedOsImage(path: string, checksumPath: string): Promise<ByteSource> {
+async function checkedOsImage(path: string, checksumPath: string, cacheDir: string | undefined): Promise<ByteSource> {
   const sum = await readFile(checksumPath, 'utf8').catch(() => {
     throw new EmtError('E_OS_IMAGE_CHECKSUM_MISSING', `${basename(checksumPath)} is missing beside the OS image.`, 'Download the .sha256sum published with the image into the same folder.');
   });
@@ -157,9 +160,41 @@ async function checkedOsImage(path: string, checksumPath: string): Promise<ByteS
   if (!expected) {
     throw new EmtError('E_OS_IMAGE_CHECKSUM_FORMAT', `${basename(checksumPath)} does not start with a SHA-256 hash.`, 'Download the .sha256sum file again; it holds "<hash>  <file name>".');
   }
-  const image = await fromFile(path);
+  const before = await stat(path);
+  const stamp = { size: before.size, mtimeMs: before.mtimeMs };
+  const unchanged = async () => {
+    const now = await stat(path);
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+      throw new EmtError('E_SOURCE_CHANGED', `The OS image ${basename(path)} changed while the stick was being made.`, 'Wait until whatever writes the image has finished (a copy or a download), then try again.', { details: { path } });
+    }
+  };
+  const compare = async (actual: string) => {
+    if (actual !== expected) {
+      throw new EmtError(
+        'E_OS_IMAGE_HASH',
+        `The OS image ${basename(path)} does not match its .sha256sum (sha256 ${actual.slice(0, 16)}…, expected ${expected.slice(0, 16)}…).`,
+        'The image is damaged or is not the one the checksum was published for: download it again.',
+        { details: { path, expected, actual } },
+      );
+    }
+    await unchanged();
+    await rememberVerified(cacheDir, path, before, expected);
+  };
+  if (await isVerified(cacheDir, path, before, expected)) {
+    const image = await fromFile(path, { stamp });
+    return {
+      size: image.size,
+      runs: () => image.runs!(),
+      async *stream(signal) {
+        yield* image.stream(signal);
+        await unchanged();
+      },
+    };
+  }
+  const image = await fromFile(path, { stamp, check: async (signal) => compare(await hashFileOffThread(path, signal)) });
   return {
     size: image.size,
+    runs: () => image.runs!(),
     async *stream(signal) {
       const hash = new OffThreadHash();
       try {
@@ -167,15 +202,7 @@ async function checkedOsImage(path: string, checksumPath: string): Promise<ByteS
           await hash.update(chunk);
           yield chunk;
         }
-        const actual = await hash.digest();
-        if (actual !== expected) {
-          throw new EmtError(
-            'E_OS_IMAGE_HASH',
-            `The OS image ${basename(path)} does not match its .sha256sum (sha256 ${actual.slice(0, 16)}…, expected ${expected.slice(0, 16)}…).`,
-            'The image is damaged or is not the one the checksum was published for: download it again.',
-            { details: { path, expected, actual } },
-          );
-        }
+        await compare(await hash.digest());
       } finally {
         hash.dispose();
       }

@@ -14,16 +14,36 @@ export const PROTOCOL_VERSION = 1;
 
 const RangeSchema = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
 
+/** A file the writer reads source bytes from, as it was when the job was made. */
+const MapFileSchema = z.object({ path: z.string().min(1), size: z.number().int().nonnegative(), mtimeMs: z.number() });
+/** Bytes [offset, offset+length) of the source are bytes [at, at+length) of files[file]; file -1: zeros. */
+const MapEntrySchema = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().positive(), file: z.number().int().min(-1), at: z.number().int().nonnegative() });
+export const MAP_MAX_FILES = 1024;
+/** What the app sends on the data socket of a map source once its checks of the content have passed. */
+export const CHECKS_PASSED = Buffer.from('checks-passed\n');
+export const MAP_MAX_ENTRIES = 1 << 16;
+
 /**
  * Where the writer gets the source bytes: from the socket (a UNIX socket path or a Windows named
  * pipe, with a one-time token) that the unprivileged side streams any ByteSource into; or, when the
- * source is a plain file, by reading the file itself with the rights of the user who asked.
+ * source is a plain file, by reading the file itself with the rights of the user who asked; or, for
+ * media composed from files (a stick: the release, the OS image, a small file of everything else),
+ * by reading those files itself along a map, the socket carrying only the app's word that its own
+ * checks of the content (the OS image's .sha256sum) passed, before the stick is finished.
  */
 export const SourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('socket'), socket: z.string().min(1), token: z.string().min(16) }),
   z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.object({
+    kind: z.literal('map'),
+    socket: z.string().min(1),
+    token: z.string().min(16),
+    files: z.array(MapFileSchema).min(1).max(MAP_MAX_FILES),
+    map: z.array(MapEntrySchema).min(1).max(MAP_MAX_ENTRIES),
+  }),
 ]);
 export type Source = z.infer<typeof SourceSchema>;
+export type MapSource = Extract<Source, { kind: 'map' }>;
 
 const TargetsJobBase = {
   targets: z.array(FlashTargetSchema).min(1),

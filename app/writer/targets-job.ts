@@ -9,6 +9,7 @@ import { BufferPool, alignedBuffers } from './aligned';
 import { SocketReader, type SourceReader } from './data-channel';
 import { FileSourceReader, invokingUser } from './file-source';
 import { fanOut, fillBlock, writeHeldBlock } from './fanout';
+import { MapSourceReader } from './map-source';
 import { Hasher } from './hasher';
 import type { VerifyJob, WriteJob } from './protocol';
 import { readBack } from './readback';
@@ -78,6 +79,7 @@ export async function runTargetsJob(job: WriteJob | VerifyJob, io: JobIo): Promi
 function openSource(job: WriteJob | VerifyJob, signal: AbortSignal): Promise<SourceReader> {
   const s = job.source;
   if (s.kind === 'socket') return SocketReader.connect(s.socket, s.token, signal);
+  if (s.kind === 'map') return invokingUser().then((user) => MapSourceReader.open(s, job.size, user, signal));
   return invokingUser().then((user) => FileSourceReader.open(s.path, job.size, user));
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WriteResult } from '../../app/contract/drives';
@@ -108,6 +108,21 @@ describe('emt-media build --target: the standalone stick in one pass', () => {
       expect(isFilled(file, 0), file).toBe(true);
       expect(isFilled(file, statSync(file).size - MiB), file).toBe(true);
     }
+  }, 600_000);
+
+  it('a damaged OS image fails the one pass with both hashes, and the stick is left wiped at the start', async () => {
+    // Its own folder: the OS image is damaged after its .sha256sum was made, as a bad download is.
+    const bad = await standaloneWorkspace(join(lab.dir, 'damaged'), { name: 'damaged', files: { 'install-os.sh': '#!/bin/bash\n' }, rawBytes: 4 * MiB });
+    const bytes = readFileSync(bad.image);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x55;
+    writeFileSync(bad.image, bytes);
+    const stick = lab.loop('damaged.img', 1700 * MiB);
+    const run = await emtMedia(build(bad.profile, [stick.dev]), { cwd: join(lab.dir, 'damaged'), env: env([stick.dev]) });
+    expect(run.code).toBe(1);
+    const result = jsonOf<WriteResult>(run, 'build --target (damaged OS image)');
+    expect(result.targets[0]).toMatchObject({ ok: false, isWiped: true, error: { code: 'E_OS_IMAGE_HASH' } });
+    expect(result.targets[0]!.error!.message).toMatch(/does not match its \.sha256sum \(sha256 [0-9a-f]{16}…, expected [0-9a-f]{16}…\)/);
+    expect(readRange(stick.file, 0, MiB).every((b) => b === 0)).toBe(true);
   }, 600_000);
 
   it('on Ctrl-C mid-write stops and leaves the stick wiped at the start', async () => {

@@ -1,4 +1,4 @@
-import type { ByteSource } from '../byte-source';
+import { runsOf, fromBuffer, type ByteSource, type ByteRun } from '../byte-source';
 import { EmtError, throwIfAborted } from '../../errors';
 
 /** A byte range of an image: `length` bytes from `offset`. */
@@ -63,6 +63,21 @@ export function sparseImage(segments: readonly Segment[], codePrefix: string): S
   return {
     size,
     unusedRanges,
+    runs() {
+      const out: ByteRun[] = [];
+      for (const s of segments) {
+        const length = segmentLength(s);
+        if (length === 0) continue;
+        if (s.kind === 'bytes') out.push({ kind: 'bytes', length, source: fromBuffer(s.data) });
+        else if (s.kind === 'generated') out.push({ kind: 'bytes', length, source: { size: length, stream: async function* () { yield* s.chunks(); } } });
+        else if (s.kind === 'zeros') out.push({ kind: 'zeros', length });
+        else {
+          out.push(...runsOf(s.source));
+          if (length > s.source.size) out.push({ kind: 'zeros', length: length - s.source.size });
+        }
+      }
+      return out;
+    },
     async *stream(signal) {
       let zero: Buffer | undefined;
       const zeros = function* (n: number): Generator<Buffer> {

@@ -1,5 +1,5 @@
 import { EmtError, throwIfAborted } from '../../errors';
-import { readAll, zeros, type ByteSource } from '../byte-source';
+import { runsOf, fromBuffer, readAll, zeros, type ByteSource, type ByteRun } from '../byte-source';
 import { BLOCK } from './encoding';
 import { bootCatalog, patchBootInfoTable, PLATFORM_BIOS, PLATFORM_EFI } from './el-torito';
 import { bootRecord, terminator, volumeDescriptor, type VolumeFields } from './descriptors';
@@ -99,6 +99,21 @@ export async function isoImage(spec: IsoSpec): Promise<IsoImage> {
 
   const source: ByteSource = {
     size,
+    runs() {
+      const out: ByteRun[] = [{ kind: 'bytes', length: metadata.length, source: fromBuffer(metadata) }];
+      for (const e of layout.extents) {
+        if (e === layout.biosBoot && patched) out.push({ kind: 'bytes', length: patched.length, source: fromBuffer(patched) });
+        else out.push(...runsOf(e.source));
+        const pad = (BLOCK - (e.size % BLOCK)) % BLOCK;
+        if (pad > 0) out.push({ kind: 'zeros', length: pad });
+      }
+      if (hybrid) {
+        const gap = hybrid.gpt.backupOffset - layout.dataEndBlock * BLOCK;
+        if (gap > 0) out.push({ kind: 'zeros', length: gap });
+        out.push({ kind: 'bytes', length: hybrid.gpt.backup.length, source: fromBuffer(hybrid.gpt.backup) });
+      }
+      return out;
+    },
     async *stream(signal) {
       yield metadata;
       for (const e of layout.extents) {
