@@ -13,7 +13,7 @@ import { SecretText } from '../profile/secrets';
 import { classifyRelease } from '../release/read-release';
 import { checkMap, MapSourceReader } from '../writer/map-source';
 import { CHECKS_PASSED, type MapSource } from '../writer/protocol';
-import { planSourceMap, type SourceMap } from './source-map';
+import { mappedPaths, planSourceMap, type SourceMap } from './source-map';
 
 // The privileged writer composes a standalone stick from the files it is made of, along a map,
 // instead of receiving every byte: the map (and its glue file) must give exactly the bytes the
@@ -88,6 +88,8 @@ describe('planSourceMap', () => {
       const paths = map.source.files.map((f) => f.path);
       expect(paths).toContain(osImage);
       expect(paths).toContain(prepared.release.kernel.path);
+      // Known before the map is made, for the drive checks: the drives holding them are refused.
+      expect(mappedPaths(stick).sort()).toEqual(map.paths.sort());
       // Everything the writer cannot read from an input file is a few MiB, whatever the stick size.
       const glue = map.source.files.find((f) => !map.paths.includes(f.path))!;
       expect(glue.size).toBeLessThan(16 * MiB);

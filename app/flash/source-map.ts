@@ -34,11 +34,18 @@ const MAX_GLUE = 256 << 20;
 
 type Entry = MapSource['map'][number];
 
+const isBigFile = (r: ByteRun): r is Extract<ByteRun, { kind: 'file' }> => r.kind === 'file' && r.length >= MIN_FILE_RUN;
+
+/** The files a map of the source would have the writer read (before the map is made: the drive checks). */
+export function mappedPaths(source: ByteSource): string[] {
+  return [...new Set(runsOf(source).filter(isBigFile).map((r) => r.path))];
+}
+
 /** Null when a map would not help: no big file region, or too much that only the source can produce. */
 export async function planSourceMap(source: ByteSource, signal?: AbortSignal): Promise<SourceMap | null> {
   const runs = runsOf(source);
-  const isMapped = (r: ByteRun) => (r.kind === 'file' && r.length >= MIN_FILE_RUN) || (r.kind === 'zeros' && r.length >= MIN_ZERO_RUN);
-  if (!runs.some((r) => r.kind === 'file' && r.length >= MIN_FILE_RUN)) return null;
+  const isMapped = (r: ByteRun) => isBigFile(r) || (r.kind === 'zeros' && r.length >= MIN_ZERO_RUN);
+  if (!runs.some(isBigFile)) return null;
   const glueBytes = runs.filter((r) => !isMapped(r)).reduce((n, r) => n + r.length, 0);
   if (glueBytes > MAX_GLUE) return null;
 
@@ -76,7 +83,7 @@ export async function planSourceMap(source: ByteSource, signal?: AbortSignal): P
       for (const r of runs) {
         throwIfAborted(signal);
         if (r.kind === 'file' && r.check) checks.add(r.check);
-        if (r.kind === 'file' && r.length >= MIN_FILE_RUN) {
+        if (isBigFile(r)) {
           add({ offset, length: r.length, file: indexOf(r.path, r.stamp.size, r.stamp.mtimeMs), at: r.at });
         } else if (r.kind === 'zeros' && r.length >= MIN_ZERO_RUN) {
           add({ offset, length: r.length, file: -1, at: 0 });

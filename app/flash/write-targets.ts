@@ -10,7 +10,7 @@ import { coveredBytes, coveredRanges, type ByteRange } from './extents';
 import { devicesHolding } from './locate';
 import { blockingFindings, checkTarget, findingError } from './safety';
 import { CHECKS_PASSED } from '../writer/protocol';
-import { planSourceMap, type SourceMap } from './source-map';
+import { mappedPaths, planSourceMap, type SourceMap } from './source-map';
 import { runWriterJob, type RunWriterJobOptions, type TargetsJobRequest } from './writer-client';
 
 /**
@@ -109,23 +109,8 @@ function crashed(c: TargetCheck, error: ErrorInfo, phase: FlashPhase | undefined
 
 async function runTargets(kind: 'write' | 'verify', opts: WriteTargetsOptions): Promise<WriteResult> {
   const filePath = opts.source.path === undefined ? undefined : resolve(opts.source.path);
-  // Composed media the writer reads from its files itself (see source-map.ts); else the socket.
-  const mapped = filePath ? null : await planSourceMap(opts.source, opts.signal);
-  try {
-    // The drives holding the files being written are refused like any drive holding the source.
-    const o = { ...opts, sourcePaths: [...(opts.sourcePaths ?? []), ...(filePath ? [filePath] : []), ...(mapped?.paths ?? [])] };
-    return await runChecked(kind, o, filePath, mapped);
-  } finally {
-    await mapped?.dispose();
-  }
-}
-
-async function* checksPassed(checks: SourceMap['checks'], signal: AbortSignal): AsyncIterable<Buffer> {
-  await Promise.all(checks.map((check) => check(signal)));
-  yield CHECKS_PASSED;
-}
-
-async function runChecked(kind: 'write' | 'verify', o: WriteTargetsOptions, filePath: string | undefined, mapped: SourceMap | null): Promise<WriteResult> {
+  // The drives holding the files being written are refused like any drive holding the source.
+  const o = { ...opts, sourcePaths: [...(opts.sourcePaths ?? []), ...(filePath ? [filePath] : mappedPaths(opts.source))] };
   const size = o.source.size;
   const checks = await checkTargets(o.targets, size, o);
   const isWrite = kind === 'write';
@@ -149,20 +134,40 @@ async function runChecked(kind: 'write' | 'verify', o: WriteTargetsOptions, file
       acceptWarnings: o.acceptWarnings ?? false,
       eject: o.eject ?? true,
     };
-    const source = filePath ? { source: { kind: 'file' as const, path: filePath } } : mapped ? { source: mapped.source } : {};
-    const job: TargetsJobRequest = isWrite ? { type: 'write', verify: o.verify ?? true, ...base, ...source } : { type: 'verify', ...base, ...source };
-    const data = mapped ? (signal: AbortSignal) => checksPassed(mapped.checks, signal) : (signal: AbortSignal) => coveredBytes(o.source.stream(signal), covered);
-    const outcome = await runWriterJob({ ...o, onProgress, job, data });
-    if (outcome.type === 'error') {
-      if (outcome.error.code !== 'E_WRITER_CRASHED') throw new EmtError(outcome.error.code, outcome.error.message, outcome.error.hint, { details: outcome.error.details });
-      for (const c of go) results.set(c.target, crashed(c, outcome.error, lastPhase.get(c.drive?.device ?? c.target.device), isWrite));
-    } else if (outcome.type === 'write-result') {
-      go.forEach((c, i) => results.set(c.target, outcome.result.targets[i]!));
-      writerMaxRssBytes = outcome.result.writerMaxRssBytes;
+    // Composed media the writer reads from its files itself (see source-map.ts), the map made
+    // while the writer starts; a plain file it opens; anything else comes through the socket.
+    const mapped = filePath ? Promise.resolve(null) : planSourceMap(o.source, o.signal);
+    const job = mapped.then((m): TargetsJobRequest => {
+      const source = filePath ? { source: { kind: 'file' as const, path: filePath } } : m ? { source: m.source } : {};
+      return isWrite ? { type: 'write', verify: o.verify ?? true, ...base, ...source } : { type: 'verify', ...base, ...source };
+    });
+    const data = (signal: AbortSignal) => sourceData(mapped, o.source, covered, signal);
+    try {
+      const outcome = await runWriterJob({ ...o, onProgress, job, data });
+      if (outcome.type === 'error') {
+        if (outcome.error.code !== 'E_WRITER_CRASHED') throw new EmtError(outcome.error.code, outcome.error.message, outcome.error.hint, { details: outcome.error.details });
+        for (const c of go) results.set(c.target, crashed(c, outcome.error, lastPhase.get(c.drive?.device ?? c.target.device), isWrite));
+      } else if (outcome.type === 'write-result') {
+        go.forEach((c, i) => results.set(c.target, outcome.result.targets[i]!));
+        writerMaxRssBytes = outcome.result.writerMaxRssBytes;
+      }
+    } finally {
+      await (await mapped.catch(() => null))?.dispose();
     }
   }
   const targets = checks.map((c) => results.get(c.target)!);
   return { ok: targets.every((t) => t.ok), size, targets, writerMaxRssBytes };
+}
+
+/** What the data socket carries: with a map, only the word that the app's checks passed. */
+async function* sourceData(mapped: Promise<SourceMap | null>, source: ByteSource, covered: ByteRange[], signal: AbortSignal): AsyncIterable<Buffer> {
+  const m = await mapped;
+  if (!m) {
+    yield* coveredBytes(source.stream(signal), covered);
+    return;
+  }
+  await Promise.all(m.checks.map((check) => check(signal)));
+  yield CHECKS_PASSED;
 }
 
 /** Write one source to several sticks (one read of the source), verify each, eject. One result per stick. */

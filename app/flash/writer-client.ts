@@ -36,7 +36,11 @@ export type WriterOutcome = Extract<WriterEvent, { type: 'write-result' | 'resto
 type ByteFreeJob = RestoreJob | EjectJob | InspectJob;
 
 export interface RunWriterJobOptions {
-  job: TargetsJobRequest | ByteFreeJob;
+  /**
+   * The job, or the job once it is ready (a write whose source map is still being made while the
+   * writer starts and asks for rights): it is sent when the writer is ready and it is.
+   */
+  job: TargetsJobRequest | ByteFreeJob | Promise<TargetsJobRequest>;
   /** The bytes to send (write and verify jobs); called once, when the writer connects. */
   data?: (signal: AbortSignal) => AsyncIterable<Buffer>;
   launch?: WriterLaunch;
@@ -148,6 +152,8 @@ function beforeReady(via: WriterLaunch['via'], code: number | null, stderr: stri
 
 /** Start the writer, give it one job, feed it the source, and return how the job ended. */
 export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcome> {
+  // Handled when the writer is ready; until then a failure must not count as unhandled.
+  if (o.job instanceof Promise) o.job.catch(() => {});
   const dir = await mkdtemp(join(tmpdir(), 'emt-writer-'));
   const token = randomBytes(24).toString('hex');
   const servers: Server[] = [];
@@ -155,7 +161,9 @@ export async function runWriterJob(o: RunWriterJobOptions): Promise<WriterOutcom
   try {
     let isServed = false;
     const dataPath = pipePath(dir, 'data');
-    if ((o.job.type === 'write' || o.job.type === 'verify') && (!o.job.source || o.job.source.kind === 'map')) {
+    // A job still being made is a write or a verify: its source may be the socket.
+    const known = o.job instanceof Promise ? null : o.job;
+    if (!known || ((known.type === 'write' || known.type === 'verify') && (!known.source || known.source.kind === 'map'))) {
       servers.push(
         await listen(dataPath, (sock) => {
           void acceptToken(sock, token).then((ok) => {
@@ -242,10 +250,19 @@ function talk(
           isReady = true;
           o.onReady?.({ pid: e.pid, isRoot: e.isRoot });
           const channel = { socket: dataPath, token };
-          const own = o.job.type === 'write' || o.job.type === 'verify' ? o.job.source : undefined;
-          const source = o.job.type === 'write' || o.job.type === 'verify' ? { source: !own ? { kind: 'socket', ...channel } : own.kind === 'map' ? { ...own, ...channel } : own } : {};
-          send({ ...o.job, ...source });
-          if (o.signal?.aborted) send({ type: 'cancel' });
+          Promise.resolve(o.job).then(
+            (job) => {
+              const own = job.type === 'write' || job.type === 'verify' ? job.source : undefined;
+              const source = job.type === 'write' || job.type === 'verify' ? { source: !own ? { kind: 'socket', ...channel } : own.kind === 'map' ? { ...own, ...channel } : own } : {};
+              send({ ...job, ...source });
+              if (o.signal?.aborted) send({ type: 'cancel' });
+            },
+            (e: unknown) => {
+              // Nothing was sent: the writer ends when its input does.
+              input?.end();
+              finish({ type: 'error', error: toEmtError(e, 'Preparing the write failed').toJSON() });
+            },
+          );
         } else if (e.type === 'progress') o.onProgress?.(e.event);
         else if (e.type === 'findings') o.onFindings?.(e.device, e.findings);
         else if (e.type !== 'heartbeat') finish(e);
