@@ -34,7 +34,7 @@ import type { BenchResult } from './run';
 const MiB = 2 ** 20;
 const OS_IMAGE = 512 * MiB;
 const STICK = 1700 * MiB;
-const ROUNDS = 2;
+const ROUNDS = 3;
 const EPOCH = 1_780_000_000;
 const PASSWORD = 'bench-one-pass';
 const FIXTURE = join(root, '.cache/fixtures/bootkit');
