@@ -117,11 +117,21 @@ export function zeros(size: number): ByteSource {
   };
 }
 
-/** A file whose size is taken now; streaming fails if the file changed size in between. */
-export async function fromFile(path: string, options: { stamp?: FileStamp; check?: (signal?: AbortSignal) => Promise<void> } = {}): Promise<ByteSource> {
+/**
+ * A file whose size is taken now; streaming fails if the file changed size in between. With a
+ * `stamp` (the size and time the file had when something was learnt of it: a hash), the file must
+ * have it now and still have it after each stream, or `changed()` is thrown.
+ */
+export async function fromFile(path: string, options: { stamp?: FileStamp; changed?: () => Error; check?: (signal?: AbortSignal) => Promise<void> } = {}): Promise<ByteSource> {
   const st = await stat(path);
   const size = st.size;
   const stamp = options.stamp ?? { size, mtimeMs: st.mtimeMs };
+  const changed = () => options.changed?.() ?? new Error(`${path} changed while it was being read`);
+  const isStamped = async () => {
+    const now = await stat(path);
+    return now.size === stamp.size && now.mtimeMs === stamp.mtimeMs;
+  };
+  if (options.stamp && (size !== stamp.size || st.mtimeMs !== stamp.mtimeMs)) throw changed();
   return {
     size,
     runs: () => (size > 0 ? [{ kind: 'file', length: size, path, at: 0, stamp, ...(options.check ? { check: options.check } : {}) }] : []),
@@ -134,6 +144,7 @@ export async function fromFile(path: string, options: { stamp?: FileStamp; check
         yield c;
       }
       if (seen !== size) throw new Error(`${path} changed size while it was being read (${size} -> ${seen} bytes)`);
+      if (options.stamp && !(await isStamped())) throw changed();
     },
   };
 }

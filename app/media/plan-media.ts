@@ -1,5 +1,4 @@
 import type { BuildManifest, Finding, SecureBootStatus } from '../contract/build';
-import { stat } from 'node:fs/promises';
 import { fromBuffer, fromFile, readAll, type ByteSource } from '../formats/byte-source';
 import { patchBootInfoTable } from '../formats/iso9660/el-torito';
 import type { IsoEntry } from '../formats/iso9660/spec';
@@ -166,24 +165,11 @@ export async function planMedia(req: MediaRequest): Promise<MediaPlan> {
 }
 
 /**
- * A release file whose bytes must be the ones the prepared release hashed: after each stream its
- * size and time are checked against the prepared stamp, so a file replaced under the build fails
- * it instead of landing on the media with a manifest that describes other bytes.
+ * A release file whose bytes must be the ones the prepared release hashed: its size and time must
+ * be the prepared stamp now and after each stream (and for the writer reading it itself), so a file
+ * replaced under the build fails it instead of landing on the media with a manifest that describes
+ * other bytes.
  */
-async function unchangedFile(f: PreparedFile): Promise<ByteSource> {
-  const file = await fromFile(f.path, { stamp: { size: f.size, mtimeMs: f.mtimeMs } });
-  const check = async () => {
-    const st = await stat(f.path);
-    if (st.size !== f.size || st.mtimeMs !== f.mtimeMs) throw releaseChangedError(f.path);
-  };
-  await check();
-  return {
-    size: file.size,
-    // A reader of the file itself checks the stamp on its own (the privileged writer does).
-    runs: () => file.runs!(),
-    async *stream(signal) {
-      yield* file.stream(signal);
-      await check();
-    },
-  };
+function unchangedFile(f: PreparedFile): Promise<ByteSource> {
+  return fromFile(f.path, { stamp: { size: f.size, mtimeMs: f.mtimeMs }, changed: () => releaseChangedError(f.path) });
 }

@@ -162,11 +162,10 @@ async function checkedOsImage(path: string, checksumPath: string, cacheDir: stri
   }
   const before = await stat(path);
   const stamp = { size: before.size, mtimeMs: before.mtimeMs };
+  const changed = () => new EmtError('E_SOURCE_CHANGED', `The OS image ${basename(path)} changed while the stick was being made.`, 'Wait until whatever writes the image has finished (a copy or a download), then try again.', { details: { path } });
   const unchanged = async () => {
     const now = await stat(path);
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
-      throw new EmtError('E_SOURCE_CHANGED', `The OS image ${basename(path)} changed while the stick was being made.`, 'Wait until whatever writes the image has finished (a copy or a download), then try again.', { details: { path } });
-    }
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) throw changed();
   };
   const compare = async (actual: string) => {
     if (actual !== expected) {
@@ -180,18 +179,8 @@ async function checkedOsImage(path: string, checksumPath: string, cacheDir: stri
     await unchanged();
     await rememberVerified(cacheDir, path, before, expected);
   };
-  if (await isVerified(cacheDir, path, before, expected)) {
-    const image = await fromFile(path, { stamp });
-    return {
-      size: image.size,
-      runs: () => image.runs!(),
-      async *stream(signal) {
-        yield* image.stream(signal);
-        await unchanged();
-      },
-    };
-  }
-  const image = await fromFile(path, { stamp, check: async (signal) => compare(await hashFileOffThread(path, signal)) });
+  if (await isVerified(cacheDir, path, before, expected)) return fromFile(path, { stamp, changed });
+  const image = await fromFile(path, { stamp, changed, check: async (signal) => compare(await hashFileOffThread(path, signal)) });
   return {
     size: image.size,
     runs: () => image.runs!(),
