@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,10 +60,30 @@ describe('prepareRelease', () => {
     expect(first.files.kernel.size).toBeGreaterThan(0);
   });
 
-  it('keeps only the newest few prepared releases', async () => {
+  it('two builds preparing the same release at once end up with one prepared form, neither replaced under the other', async () => {
     const cacheDir = join(dir, 'cache');
+    const path = await tarball('emb_uos_x86_64_20260526.tar.gz');
+    const [a, b] = await Promise.all([prepareRelease({ kind: 'tarball', path }, { cacheDir }), prepareRelease({ kind: 'tarball', path }, { cacheDir })]);
+    expect(a.files.initramfs.path).toBe(b.files.initramfs.path);
+    for (const p of [a, b]) {
+      for (const f of [p.files.kernel, p.files.initramfs]) {
+        const st = await stat(f.path);
+        expect([st.size, st.mtimeMs]).toEqual([f.size, f.mtimeMs]);
+      }
+    }
+    expect((await readdir(join(cacheDir, 'prepared'))).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+
+  it('keeps only the newest few prepared releases, and any used in the last minutes (another build may be streaming it)', async () => {
+    const cacheDir = join(dir, 'cache');
+    const kept = async () => (await readdir(join(cacheDir, 'prepared'))).filter((n) => !n.startsWith('.'));
     for (let i = 0; i < 6; i++) await prepareRelease({ kind: 'tarball', path: await tarball(`emb_uos_x86_64_2026050${i}.tar.gz`) }, { cacheDir });
-    expect((await readdir(join(cacheDir, 'prepared'))).filter((n) => !n.startsWith('.'))).toHaveLength(4);
+    expect(await kept()).toHaveLength(6);
+    // Used an hour ago, one after the other: the oldest go.
+    const names = await kept();
+    for (const [i, n] of names.entries()) await utimes(join(cacheDir, 'prepared', n, 'prepared.json'), new Date(), new Date(Date.now() - 3_600_000 - i * 1000));
+    await prepareRelease({ kind: 'tarball', path: await tarball('emb_uos_x86_64_20260509.tar.gz') }, { cacheDir });
+    expect(await kept()).toHaveLength(4);
   });
 
   it('without a cache folder, unpacks to a temporary folder that dispose removes', async () => {

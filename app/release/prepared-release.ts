@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -42,6 +42,8 @@ export interface PreparedRelease {
 }
 
 const KEEP = 4;
+/** A prepared release used this recently may be in use by another build: it is not pruned. */
+const IN_USE_MS = 15 * 60_000;
 const SCHEMA = 2;
 
 const FileStampSchema = z.object({ name: z.string(), path: z.string(), size: z.number(), mtimeMs: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
@@ -55,7 +57,7 @@ const PreparedSchema = z.object({
 
 export async function prepareRelease(input: ReleaseInput, options: { cacheDir?: string; contentKey?: string; signal?: AbortSignal; onProgress?: OnProgress } = {}): Promise<PreparedRelease> {
   if (!options.cacheDir) {
-    const workDir = join(tmpdir(), `emt-release-${process.pid}-${Date.now().toString(36)}`);
+    const workDir = await mkdtemp(join(tmpdir(), 'emt-release-'));
     const dispose = () => rm(workDir, { recursive: true, force: true });
     try {
       const opened = await openRelease(input, { workDir, signal: options.signal });
@@ -75,8 +77,9 @@ export async function prepareRelease(input: ReleaseInput, options: { cacheDir?: 
     await utimes(join(dir, 'prepared.json'), now, now).catch(() => {});
     return { ...cached, isFromCache: true, dispose: async () => {} };
   }
-  const tmp = join(root, `.tmp-${process.pid}-${Date.now().toString(36)}`);
-  await mkdir(tmp, { recursive: true });
+  await mkdir(root, { recursive: true });
+  // Unique even for two preparations in one process at the same millisecond (the GUI's check and build).
+  const tmp = await mkdtemp(join(root, '.tmp-'));
   try {
     const opened = await openRelease(input, { workDir: tmp, signal: options.signal });
     const { kernel, initramfs, inspection } = await inspectAndHash(opened, options);
@@ -89,14 +92,37 @@ export async function prepareRelease(input: ReleaseInput, options: { cacheDir?: 
       inspection: serialize(inspection),
     };
     await writeFile(join(tmp, 'prepared.json'), JSON.stringify(record));
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    const theirs = await publish(tmp, dir, input);
+    if (theirs) return { ...theirs, isFromCache: true, dispose: async () => {} };
     await prune(root, dir);
     const files: PreparedFiles = { input, displayName: record.displayName, kernel: record.kernel, initramfs: record.initramfs };
     return { files, inspection, isFromCache: false, dispose: async () => {} };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * Move a prepared release into place. Another build (a second window, a parallel CLI) may have
+ * prepared the same release meanwhile and be using it: a valid one there is kept and returned
+ * (ours is dropped), never replaced under that build; only a stale one is.
+ */
+async function publish(tmp: string, dir: string, input: ReleaseInput): Promise<{ files: PreparedFiles; inspection: ReleaseInspection } | null> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(tmp, dir);
+      return null;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt > 0) throw e;
+    }
+    const theirs = await load(dir, input);
+    if (theirs) {
+      await rm(tmp, { recursive: true, force: true });
+      return theirs;
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -158,13 +184,17 @@ async function load(dir: string, input: ReleaseInput): Promise<{ files: Prepared
   }
 }
 
-/** Keep the newest few prepared releases; the one just made or used is always kept. */
+/**
+ * Keep the newest few prepared releases; the one just made or used is always kept, and so is any
+ * used in the last minutes: another build (a second window, a parallel CLI) may be streaming it.
+ */
 async function prune(root: string, keep: string): Promise<void> {
   const entries = await Promise.all(
     (await readdir(root)).filter((n) => !n.startsWith('.')).map(async (n) => ({ dir: join(root, n), t: (await stat(join(root, n, 'prepared.json')).catch(() => null))?.mtimeMs ?? 0 })),
   );
   entries.sort((a, b) => b.t - a.t);
-  for (const e of entries.slice(KEEP)) if (e.dir !== keep) await rm(e.dir, { recursive: true, force: true });
+  const inUse = Date.now() - IN_USE_MS;
+  for (const e of entries.slice(KEEP)) if (e.dir !== keep && e.t < inUse) await rm(e.dir, { recursive: true, force: true });
 }
 
 type SerialTree = { dirs: string[]; symlinks: [string, string][]; files: string[] };
