@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCert } from '../../app/profile/testing/pki';
 import { expect, test } from './support/fixtures';
+import { startEmf } from './support/flows';
 
 test('a bad certificate is refused inline by the engine, with the reason and the fix, until a good one replaces it', async ({ app, catalog, engineEnv }) => {
   const garbage = join(engineEnv.dir, 'not-a-cert.pem');
@@ -12,13 +13,7 @@ test('a bad certificate is refused inline by the engine, with the reason and the
   const good = join(engineEnv.dir, 'ca.pem');
   writeFileSync(good, leaf.pem);
 
-  await app.release.open();
-  await app.release.choose(catalog.release.buildDate);
-  await app.next();
-  await app.mode.choose('EMF onboarding');
-  await app.next();
-  await app.customize.open();
-  await app.customize.fill('Orchestrator domain', 'orch.lab.example');
+  await startEmf(app, catalog.release.buildDate, { download: false });
   const field = app.customize.fileField('Orchestrator CA certificate');
 
   await app.customize.chooseFile('Orchestrator CA certificate', garbage);

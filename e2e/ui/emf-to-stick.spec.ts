@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { makeCert } from '../../app/profile/testing/pki';
 import { BuildManifestSchema } from '../../app/contract/build';
 import { expect, test } from './support/fixtures';
+import { inspectStick } from './support/flows';
 
 test('EMF: release from a catalog on 127.0.0.1, customized, built, written to two loop devices at once, verified, then inspected', async ({ app, catalog, engineEnv, loops }) => {
   const stick = loops.loop('emf-stick.img', 128 << 20);
@@ -71,11 +72,5 @@ test('EMF: release from a catalog on 127.0.0.1, customized, built, written to tw
   expect(saved.sticks).toEqual([expect.objectContaining({ device: stick.dev, ok: true, isVerified: true }), expect.objectContaining({ device: second.dev, ok: true, isVerified: true })]);
 
   // The engine reads the written stick back and checks every file against its manifest.
-  await app.page.getByRole('navigation', { name: 'Tools' }).getByRole('button', { name: 'Inspect' }).click();
-  await app.arrive('inspect', 'Inspect a stick or ISO');
-  await app.main().locator(`li.drive[data-device="${stick.dev}"]`).getByRole('checkbox').check();
-  await app.main().getByRole('button', { name: 'Inspect the chosen stick' }).click();
-  await expect(app.main().getByTestId('inspect-verdict')).toHaveText('Every file matches the manifest: this media is as it was built.', { timeout: 120_000 });
-  await expect(app.main().getByRole('status')).toContainText('/etc/emf/env_config');
-  await app.record('inspect-stick');
+  await inspectStick(app, stick.dev, 'inspect-stick');
 });

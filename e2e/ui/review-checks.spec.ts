@@ -7,6 +7,7 @@ import { BuildManifestSchema } from '../../app/contract/build';
 import { makeCert } from '../../app/profile/testing/pki';
 import { bootkitInitramfs, dummyKernel, INITRAMFS_NAME, KERNEL_NAME, writeReleaseTarball } from '../../app/release/testing/synthetic-release';
 import { expect, ROOT, test } from './support/fixtures';
+import { customizeEmf } from './support/flows';
 
 test('Secure Boot: the Debian signed chain chosen on Review, which says it can stay on, and the built ISO says so too', async ({ app, catalog, engineEnv }) => {
   const chain = join(ROOT, '.kit', 'signed-chain-debian');
@@ -14,17 +15,7 @@ test('Secure Boot: the Debian signed chain chosen on Review, which says it can s
   writeFileSync(caPath, makeCert('Lab CA').pem);
   const iso = join(engineEnv.dir, 'secure.iso');
 
-  await app.release.open();
-  await app.release.download(catalog.release.buildDate);
-  await app.release.choose(catalog.release.buildDate);
-  await app.next();
-  await app.mode.choose('EMF onboarding');
-  await app.next();
-  await app.customize.open();
-  await app.customize.fill('Orchestrator domain', 'orch.lab.example');
-  await app.customize.chooseFile('Orchestrator CA certificate', caPath);
-  await app.customize.waitChecked('No problems found.');
-  await app.next();
+  await customizeEmf(app, catalog.release.buildDate, caPath);
 
   await app.review.open();
   await app.review.waitChecked();

@@ -1,5 +1,5 @@
 import { backingFile } from '../../app/flash/testing/loops';
-import { buildEmfMedia } from './support/flows';
+import { buildEmfMedia, inspectStick } from './support/flows';
 import { expect, test } from './support/fixtures';
 
 // Unmounting what a desktop mounted (and refusing a busy stick) is proven on ext4 partitions in
@@ -38,13 +38,7 @@ test.describe('as a user who may not read devices', () => {
     await app.write.startButton().click();
     await app.done.open();
 
-    await app.page.getByRole('navigation', { name: 'Tools' }).getByRole('button', { name: 'Inspect' }).click();
-    await app.arrive('inspect', 'Inspect a stick or ISO');
-    await app.main().locator(`li.drive[data-device="${stick.dev}"]`).getByRole('checkbox').check();
-    await app.main().getByRole('button', { name: 'Inspect the chosen stick' }).click();
-    await expect(app.main().getByTestId('inspect-verdict')).toHaveText('Every file matches the manifest: this media is as it was built.', { timeout: 120_000 });
-    await expect(app.main().getByRole('status')).toContainText('/etc/emf/env_config');
-    await app.record('inspect-through-writer');
+    await inspectStick(app, stick.dev, 'inspect-through-writer');
 
     // The same ISO on a loop device that is no test target: only the writer, which lists the
     // drives itself, refuses it (this process, as root, could read it).

@@ -10,18 +10,16 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { fromBuffer, fromFile, type ByteSource } from '../../app/formats/byte-source';
 import { writeCpio, type CpioInput } from '../../app/formats/cpio/writer';
 import { writeTar, type TarInput } from '../../app/formats/tar/writer';
+import { capture, fmt, here, root, timeShell, type Timing } from './media-bench-support';
 import type { BenchResult } from './run';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
 const cacheDir = join(root, '.cache/bench/initramfs-read');
 // Bump when the fixture recipe changes.
 const FIXTURE = join(cacheDir, 'initramfs-v2.img');
@@ -65,38 +63,11 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-interface Timing {
-  seconds: number;
-  cpuSeconds: number;
-}
-
-function fmt(xs: Timing[]): string {
-  return `${xs.map((t) => t.seconds.toFixed(2)).join(' / ')} s`;
-}
-
 async function child(script: string, mode: 'list' | 'full'): Promise<Timing & { entries: number; segments: number; tarEntries: number; maxRssMiB: number }> {
   const { stdout } = await capture(process.execPath, [script, FIXTURE, mode]);
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
-/** Wall and CPU time (user + system of every process in the pipeline) from bash's `time`. */
-async function timeShell(script: string): Promise<Timing> {
-  const { stderr } = await capture('bash', ['-c', `set -o pipefail; TIMEFORMAT='%R %U %S'; time { ${script}; }`]);
-  const [real, user, sys] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: real!, cpuSeconds: user! + sys! };
-}
-
-function capture(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
 
 /** Builds the fixture unless cached; returns whether it was built. */
 async function ensureFixture(): Promise<boolean> {
