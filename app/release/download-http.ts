@@ -15,8 +15,9 @@ export { isRetryable, interruptedError, retryAfterMs, statusError } from './down
  *
  * Why not node:http: measured on loopback, its client reads a body 2–3× slower than the socket
  * delivers it (a fresh 64 KiB buffer, a parser callback and a stream push per read), which caps a
- * download well below curl. Here the socket reads into one reused 1 MiB buffer and the body goes
- * to the consumer as slices of it (download-http-parse.ts). The CONNECT handshake, done once per
+ * download well below curl. Here the socket reads into a reused 1 MiB buffer, or straight into
+ * the consumer's own buffers (`readInto`), and the body goes to the consumer as slices of it
+ * (download-http-parse.ts). The CONNECT handshake, done once per
  * download, still uses node:http.
  */
 export interface HttpTuning {
@@ -45,12 +46,22 @@ export interface HttpResponse extends ResponseHead {
    * what you keep). Resolves at the end of the body; rejects with E_NETWORK_STALLED /
    * E_NETWORK_INTERRUPTED / E_CANCELLED / E_HTTP_PROTOCOL.
    */
-  read(onData: (buf: Buffer, start: number, end: number) => void): Promise<void>;
+  read(onData: (buf: Buffer, start: number, end: number) => void, opts?: ReadOptions): Promise<void>;
   /** Stop reading the socket (the consumer is behind); the idle timeout is off meanwhile. */
   pause(): void;
   resume(): void;
   /** Drop the connection (the body is not wanted, or not all of it); a pending `read` resolves. */
   close(): void;
+}
+
+export interface ReadOptions {
+  /**
+   * Where the socket puts the next bytes it reads (asked before every read). A consumer that
+   * gathers the body in buffers of its own hands out the free end of one; a body piece that lands
+   * there in place needs no copy. Ignored through a CONNECT tunnel, whose bytes come decrypted in
+   * buffers of their own.
+   */
+  readInto?: () => Buffer;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -91,6 +102,7 @@ function requestOnce(url: URL, opts: HttpRequestOptions): Promise<HttpResponse> 
     let isEnded = false;
     let isPaused = false;
     let sink: ((buf: Buffer, start: number, end: number) => void) | null = null;
+    let readInto: (() => Buffer) | null = null;
     let body: { resolve: () => void; reject: (e: EmtError) => void } | null = null;
     let bodyError: EmtError | null = null;
     const early: Buffer[] = [];
@@ -143,10 +155,11 @@ function requestOnce(url: URL, opts: HttpRequestOptions): Promise<HttpResponse> 
     const response = (head: ResponseHead): HttpResponse => ({
       ...head,
       url,
-      read: (onData) =>
+      read: (onData, readOpts) =>
         new Promise<void>((res, rej) => {
           if (bodyError) return rej(bodyError);
           body = { resolve: res, reject: rej };
+          readInto = readOpts?.readInto ?? null;
           try {
             for (const b of early.splice(0)) onData(b, 0, b.length);
           } catch (e) {
@@ -199,7 +212,9 @@ function requestOnce(url: URL, opts: HttpRequestOptions): Promise<HttpResponse> 
       clearTimeout(connectTimer);
       socket!.write(requestHead(url, method, opts.headers ?? {}, proxy && url.protocol === 'http:' ? proxy : null));
     };
-    const onread = { buffer: Buffer.allocUnsafe(READ_BUFFER), callback: (n: number, buf: Buffer) => (feed(buf, 0, n), true) };
+    // Node asks `buffer` for the memory of each next read (net.Socket, onread option).
+    const own = Buffer.allocUnsafe(READ_BUFFER);
+    const onread = { buffer: () => readInto?.() ?? own, callback: (n: number, buf: Buffer) => (feed(buf, 0, n), true) };
 
     if (opts.signal?.aborted) return fail(cancelledError());
     opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,7 +5,7 @@ import { ProgressMeter, type OnProgress } from '../jobs/progress';
 import { httpRequest, interruptedError, isRetryable, retryAfterMs, statusError, type HttpResponse, type HttpTuning } from './download-http';
 import { proxyFor, type ProxyConfig } from './download-proxy';
 import { discardPart, readPartState, writePartState, type PartFiles, type PartState, type PrefixMark } from './download-part';
-import { HashWorker } from './download-hasher';
+import { PartWriter } from './download-part-writer';
 import { backoffMs, DEFAULT_RETRY, sleep, type RetryPolicy } from './download-retry';
 
 /**
@@ -40,10 +40,11 @@ export interface TransferResult {
   bytesDownloaded: number;
 }
 
+/** Small enough that a batch is still in the CPU cache when the writer hashes it (measured best). */
 const BATCH = 1 << 20;
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 const PROGRESS_RESETS_RETRIES = 64 << 10;
-const MAX_BACKLOG = 32 << 20;
+const MAX_BACKLOG = 16 << 20;
 const DEFAULT_CHECKPOINT = { bytes: 64 << 20, ms: 2000 };
 
 export async function transfer(opts: TransferOptions): Promise<TransferResult> {
@@ -57,7 +58,7 @@ export async function transfer(opts: TransferOptions): Promise<TransferResult> {
 
 class Transfer {
   private fh!: FileHandle;
-  private hasher!: HashWorker;
+  private writer!: PartWriter;
   private state: PartState | null = null;
   private offset = 0;
   private downloaded = 0;
@@ -111,9 +112,9 @@ class Transfer {
     if (!state) await discardPart(files);
     this.fh = await open(files.part, state ? 'r+' : 'w');
     const check = new ProgressMeter('check', state?.marks.at(-1)?.bytes ?? 0, this.o.onProgress, { target: id });
-    this.hasher = new HashWorker(files.part, (n) => check.set(n));
+    this.writer = new PartWriter(files.part, (n) => check.set(n));
     if (state) {
-      this.offset = await this.hasher.resume(state.marks);
+      this.offset = await this.writer.resume(state.marks);
       state.marks = state.marks.filter((m) => m.bytes <= this.offset);
       state.isComplete &&= state.total === this.offset;
     }
@@ -128,7 +129,7 @@ class Transfer {
 
   /** Bytes written to the .part and hashed, as a prefix mark. */
   private get written(): PrefixMark {
-    return this.hasher.lastMark ?? { bytes: 0, sha256: EMPTY_SHA256 };
+    return this.writer.lastMark ?? { bytes: 0, sha256: EMPTY_SHA256 };
   }
 
   private request(): Promise<HttpResponse> {
@@ -190,54 +191,76 @@ class Transfer {
   private async receive(res: HttpResponse): Promise<void> {
     const total = this.state!.total;
     // Reading the socket never waits for the disk (a reader that stalls makes the sender stall,
-    // and on a busy machine it wakes up late): full batches queue up for writing, in order, and
-    // only a backlog of MAX_BACKLOG bytes pauses the socket. Written batches are recycled.
+    // and on a busy machine it wakes up late): the socket reads straight into a batch of shared
+    // memory, and full batches go to the writer, which writes and hashes them in order. Only a
+    // backlog of MAX_BACKLOG bytes not yet written pauses the socket. Batches come back for reuse.
     const spare: Buffer[] = [];
-    let batch: Buffer = Buffer.allocUnsafeSlow(BATCH);
+    let batch = PartWriter.buffer(BATCH);
     let filled = 0;
     let backlog = 0;
-    let writing: Promise<void> = Promise.resolve();
+    let isPaused = false;
+    let failure: unknown = null;
+    const giveBack = (buf: Buffer, length: number) => {
+      backlog -= length;
+      spare.push(buf);
+      if (isPaused && backlog < MAX_BACKLOG) {
+        isPaused = false;
+        res.resume();
+      }
+    };
     const flush = () => {
       const full = batch;
       const length = filled;
-      const end = this.offset;
       backlog += length;
-      writing = writing
-        .then(() => writeAll(this.fh, full.subarray(0, length), end - length))
-        .then(() => {
-          backlog -= length;
-          spare.push(full);
-          this.hasher.hashUpTo(end);
-        });
-      // A failed write (ENOSPC) stops the transfer; the error surfaces when `writing` is awaited.
-      writing.catch(() => res.close());
-      batch = spare.pop() ?? Buffer.allocUnsafeSlow(BATCH);
+      // A failed write (ENOSPC) stops the transfer; its error is thrown once the writer is done.
+      this.writer.write(full, length, this.offset).then(
+        () => giveBack(full, length),
+        (e: unknown) => {
+          failure ??= e;
+          res.close();
+        },
+      );
+      batch = spare.pop() ?? PartWriter.buffer(BATCH);
       filled = 0;
-      if (backlog >= MAX_BACKLOG) {
+      if (backlog >= MAX_BACKLOG && !isPaused) {
+        isPaused = true;
         res.pause();
-        writing.then(() => res.resume(), () => undefined);
       }
     };
     try {
-      await res.read((buf, start, end) => {
-        // A Content-Range total smaller than what the server then sends.
-        if (total !== null && this.offset + (end - start) > total) throw sizeMismatch(this.o.url, total, this.offset + (end - start));
-        for (let at = start; at < end; ) {
-          const n = buf.copy(batch, filled, at, end);
-          at += n;
-          filled += n;
-          this.offset += n;
-          if (filled === BATCH) flush();
-        }
-        this.downloaded += end - start;
-        this.meter?.set(this.offset - this.meterBase);
-        this.checkpoint(false).catch(() => undefined);
-      });
+      await res.read(
+        (buf, start, end) => {
+          const n = end - start;
+          // A Content-Range total smaller than what the server then sends.
+          if (total !== null && this.offset + n > total) throw sizeMismatch(this.o.url, total, this.offset + n);
+          if (buf.buffer === batch.buffer && buf.byteOffset + start === batch.byteOffset + filled) {
+            // Read in place (readInto): the bytes are where they belong.
+            filled += n;
+            this.offset += n;
+            if (filled === BATCH) flush();
+          } else {
+            // From elsewhere (the buffer the response head came in), or behind chunk framing in
+            // this batch (moved down, which Buffer.copy allows): copy.
+            for (let at = start; at < end; ) {
+              const copied = buf.copy(batch, filled, at, end);
+              at += copied;
+              filled += copied;
+              this.offset += copied;
+              if (filled === BATCH) flush();
+            }
+          }
+          this.downloaded += n;
+          this.meter?.set(this.offset - this.meterBase);
+          this.checkpoint(false).catch(() => undefined);
+        },
+        { readInto: () => batch.subarray(filled) },
+      );
     } finally {
       // Bytes that arrived are good whatever ended the body: keep them for the next attempt.
       if (filled > 0) flush();
-      await writing;
+      await this.writer.digest();
     }
+    if (failure) throw failure;
     if (total !== null && this.offset < total) throw interruptedError(new URL(this.o.url), `the body ended after ${this.offset} of ${total} bytes`);
   }
 
@@ -257,7 +280,7 @@ class Transfer {
     await this.fh.truncate(0);
     this.offset = 0;
     this.lastCheckpoint.bytes = 0;
-    this.hasher.reset();
+    this.writer.reset();
     this.state = null;
     this.resumedFrom = 0;
   }
@@ -271,7 +294,7 @@ class Transfer {
     const every = this.o.checkpoint ?? DEFAULT_CHECKPOINT;
     const now = performance.now();
     // A forced checkpoint (an error, a cancel) waits for the worker to hash all that was written.
-    const mark = force ? await this.hasher.digest() : this.written;
+    const mark = force ? await this.writer.digest() : this.written;
     const isDue = mark.bytes - this.lastCheckpoint.bytes >= every.bytes || now - this.lastCheckpoint.at >= every.ms;
     if (this.saving && !force) return;
     await this.saving;
@@ -290,7 +313,7 @@ class Transfer {
   private async finishPart(): Promise<void> {
     await this.saving;
     await this.fh.truncate(this.offset);
-    const end = await this.hasher.digest();
+    const end = await this.writer.digest();
     if (end.bytes !== this.offset) throw new Error(`hashed ${end.bytes} of ${this.offset} bytes`);
     this.state = { ...this.state!, total: this.state!.total ?? this.offset, marks: [...this.state!.marks, end], isComplete: true };
     await writePartState(this.o.files, this.state);
@@ -298,22 +321,14 @@ class Transfer {
   }
 
   private async result(): Promise<TransferResult> {
-    const { sha256 } = await this.hasher.digest();
+    const { sha256 } = await this.writer.digest();
     return { size: this.offset, sha256, resumedFrom: this.resumedFrom, bytesDownloaded: this.downloaded };
   }
 
   async close(): Promise<void> {
     await this.saving?.catch(() => undefined);
-    this.hasher?.close();
+    await this.writer?.close();
     await this.fh?.close().catch(() => undefined);
-  }
-}
-
-/** A write may be short (a disk filling up writes what fits, then fails): write until done. */
-async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
-    off += bytesWritten;
   }
 }
 
