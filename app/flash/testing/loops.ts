@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmdirSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /**
@@ -13,6 +13,9 @@ export class LoopLab {
   /** Loop devices this lab attached, with the file each was attached over. */
   private readonly loops: Array<{ dev: string; file: string }> = [];
   private readonly mounts: string[] = [];
+  /** blkio cgroups made by `slowWrites`, removed once empty, and how to leave the one this process is in. */
+  private readonly cgroups: string[] = [];
+  private leaveCgroup: (() => void) | null = null;
 
   constructor(prefix = 'flash-lab-') {
     mkdirSync(join(process.cwd(), '.cache'), { recursive: true });
@@ -77,6 +80,42 @@ export class LoopLab {
     return mountpoint;
   }
 
+  /**
+   * Writes to `dev` from this process, and from the processes it starts from now on (a writer),
+   * are held to `bytesPerSecond`, as on a slow stick: a blkio cgroup (v1) with a write throttle on
+   * the device, which applies to direct I/O. `release()` puts this process back where it was.
+   */
+  slowWrites(dev: string, bytesPerSecond: number): { release(): void } {
+    if (!existsSync(join(BLKIO, 'cgroup.procs'))) throw new Error(`No blkio cgroup hierarchy at ${BLKIO}: a loop device cannot be slowed down here.`);
+    const home = /^\d+:blkio:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/';
+    const group = mkdtempSync(join(BLKIO, 'emt-slow-'));
+    this.cgroups.push(group);
+    const device = readFileSync(`/sys/block/${basename(dev)}/dev`, 'utf8').trim();
+    writeFileSync(join(group, 'blkio.throttle.write_bps_device'), `${device} ${bytesPerSecond}`);
+    writeFileSync(join(group, 'cgroup.procs'), String(process.pid));
+    this.leaveCgroup = () => {
+      writeFileSync(join(BLKIO, home, 'cgroup.procs'), String(process.pid));
+      this.leaveCgroup = null;
+    };
+    return {
+      release: () => {
+        this.leaveCgroup?.();
+        this.removeEmptyCgroups();
+      },
+    };
+  }
+
+  private removeEmptyCgroups(): void {
+    for (const group of [...this.cgroups]) {
+      try {
+        rmdirSync(group);
+        this.cgroups.splice(this.cgroups.indexOf(group), 1);
+      } catch {
+        // A process started in it (a writer) is still running.
+      }
+    }
+  }
+
   cleanup(): void {
     // Mounts on loop devices must go before the loops; loops over files in a tmpfs before the tmpfs.
     const unmountAll = () => {
@@ -106,9 +145,13 @@ export class LoopLab {
       }
     }
     unmountAll();
+    this.leaveCgroup?.();
+    this.removeEmptyCgroups();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+const BLKIO = '/sys/fs/cgroup/blkio';
 
 /** The file a loop device is attached over (as the kernel reports it), or null when it is not attached. */
 export function backingFile(dev: string): string | null {
