@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BuildManifestSchema } from '../contract/build';
 import { makeCert } from '../profile/testing/pki';
 import { emfProfile } from '../profile/testing/profiles';
 import { bootkitInitramfs, dummyKernel, INITRAMFS_NAME, KERNEL_NAME, writeReleaseDir } from '../release/testing/synthetic-release';
 import { buildIsoFile } from './build';
-import { extractIso, makeTestKit, runCli } from './testing/media-oracles';
+import { extractIso, runCli, useMediaLab } from './testing/media-oracles';
 
 // The kernel command line on the media: release defaults, then the profile's parameters, then the
 // user's --append (which win), and last `emt.media=<mode>`; the same line in GRUB, ISOLINUX and the
@@ -17,27 +16,20 @@ import { extractIso, makeTestKit, runCli } from './testing/media-oracles';
 const BOOTKIT_DEFAULTS = 'root=tmpfs rootflags=mode=0755 rd.skipfsck noresume modules-load=nbd';
 const CONSOLES = 'console=tty0 console=ttyS0,115200';
 
-let root: string;
-let kit: string;
+const lab = useMediaLab('emt-cmdline-');
 let release: string;
 let n = 0;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'emt-cmdline-'));
-  kit = await makeTestKit(root);
-  release = await writeReleaseDir(join(root, 'emb_uos_x86_64_20260526'), { [KERNEL_NAME]: dummyKernel(), [INITRAMFS_NAME]: await bootkitInitramfs() });
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  release = await writeReleaseDir(join(lab.root, 'emb_uos_x86_64_20260526'), { [KERNEL_NAME]: dummyKernel(), [INITRAMFS_NAME]: await bootkitInitramfs() });
 });
 
 /** Builds with `--append`s through the CLI; returns the exit code, stderr and the line on each place it is written. */
 async function build(...append: string[]) {
-  const iso = join(root, `cmdline-${++n}.iso`);
-  const r = await runCli(['build', '--release', release, '--out', iso, '--kit', kit, ...append.flatMap((a) => ['--append', a])], root);
+  const iso = join(lab.root, `cmdline-${++n}.iso`);
+  const r = await runCli(['build', '--release', release, '--out', iso, '--kit', lab.kit, ...append.flatMap((a) => ['--append', a])], lab.root);
   if (r.code !== 0) return { ...r, iso, lines: null };
-  const dir = join(root, `x-${n}`);
+  const dir = join(lab.root, `x-${n}`);
   extractIso(iso, dir);
   const manifest = BuildManifestSchema.parse(JSON.parse(await readFile(join(dir, 'emt-media.json'), 'utf8')));
   const grub = /^ {2}linux \/boot\/vmlinuz (.*)$/m.exec(await readFile(join(dir, 'boot', 'grub', 'grub.cfg'), 'utf8'))![1]!;
@@ -55,8 +47,8 @@ describe('kernel parameters on the media', () => {
 
   it('lets the user override a parameter the profile sets', async () => {
     const result = await buildIsoFile(
-      { release: { kind: 'directory', path: release }, kitDir: kit, profile: emfProfile(makeCert('Orchestrator CA')), append: ['DEBUG=true worker_id=52:54:00:aa:bb:cc'], date: new Date('2026-06-01T00:00:00Z') },
-      join(root, 'emf.iso'),
+      { release: { kind: 'directory', path: release }, kitDir: lab.kit, profile: emfProfile(makeCert('Orchestrator CA')), append: ['DEBUG=true worker_id=52:54:00:aa:bb:cc'], date: new Date('2026-06-01T00:00:00Z') },
+      join(lab.root, 'emf.iso'),
     );
     const words = result.manifest.kernelCommandLine.split(' ');
     expect(words.slice(0, 7).join(' ')).toBe(`${BOOTKIT_DEFAULTS} ${CONSOLES}`);
@@ -78,7 +70,7 @@ describe('kernel parameters on the media', () => {
     expect(tooLong.code).toBe(1);
     expect(tooLong.err).toMatch(/^error E_CMDLINE_TOO_LONG: The kernel command line is 2048 bytes; the kernel keeps only 2047\.\n {2}fix: /);
     expect(existsSync(tooLong.iso)).toBe(false);
-    expect((await readdir(root)).filter((f) => f.endsWith('.part'))).toEqual([]);
+    expect((await readdir(lab.root)).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
   it('refuses a line break and an unclosed quote in --append', async () => {

@@ -1,37 +1,29 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootkitInitramfs, dummyKernel, INITRAMFS_NAME, KERNEL_NAME, plainInitramfs, writeReleaseTarball } from '../release/testing/synthetic-release';
-import { extractIso, makeTestKit, runCli, sha256 } from './testing/media-oracles';
+import { extractIso, runCli, sha256, useMediaLab } from './testing/media-oracles';
 
 // Same release, same overlay, same SOURCE_DATE_EPOCH: the same ISO, byte for byte, although each
 // build unpacks the tarball into a new temporary folder; a different date gives a different ISO
 // that records that date.
 
 const EPOCH = 1_780_000_000;
-let root: string;
-let kit: string;
+const lab = useMediaLab('emt-determinism-');
 let overlay: string;
 const releases: Record<string, string> = {};
 let n = 0;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'emt-determinism-'));
-  kit = await makeTestKit(root);
   const kernel = dummyKernel();
   for (const [layout, initramfs] of [['plain', await plainInitramfs()], ['bootkit', await bootkitInitramfs()]] as const) {
-    releases[layout] = await writeReleaseTarball(join(root, `${layout}.tar.gz`), { [KERNEL_NAME]: kernel, [INITRAMFS_NAME]: initramfs }, join(root, `${layout}-src`));
+    releases[layout] = await writeReleaseTarball(join(lab.root, `${layout}.tar.gz`), { [KERNEL_NAME]: kernel, [INITRAMFS_NAME]: initramfs }, join(lab.root, `${layout}-src`));
   }
-  overlay = join(root, 'overlay');
+  overlay = join(lab.root, 'overlay');
   await mkdir(join(overlay, 'etc', 'emt'), { recursive: true });
   await writeFile(join(overlay, 'etc', 'emt', 'site.conf'), 'site=lab-7\n');
   await chmod(join(overlay, 'etc', 'emt', 'site.conf'), 0o640);
   await symlink('site.conf', join(overlay, 'etc', 'emt', 'current.conf'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 afterEach(() => {
@@ -40,10 +32,10 @@ afterEach(() => {
 
 async function build(layout: string, epoch: number): Promise<{ bytes: Buffer; builtAt: string }> {
   vi.stubEnv('SOURCE_DATE_EPOCH', String(epoch));
-  const iso = join(root, `${layout}-${++n}.iso`);
-  const r = await runCli(['build', '--release', releases[layout]!, '--out', iso, '--overlay', overlay, '--kit', kit, '--append', 'quiet'], root);
+  const iso = join(lab.root, `${layout}-${++n}.iso`);
+  const r = await runCli(['build', '--release', releases[layout]!, '--out', iso, '--overlay', overlay, '--kit', lab.kit, '--append', 'quiet'], lab.root);
   expect(r.err).toBe('');
-  const dir = join(root, `x-${n}`);
+  const dir = join(lab.root, `x-${n}`);
   extractIso(iso, dir);
   return { bytes: await readFile(iso), builtAt: JSON.parse(await readFile(join(dir, 'emt-media.json'), 'utf8')).builtAt };
 }

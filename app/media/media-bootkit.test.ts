@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BuildManifestSchema, type BuildManifest } from '../contract/build';
 import { bootkitInitramfs, dummyKernel, INITRAMFS_NAME, KERNEL_NAME, rootfsTarGz, writeReleaseTarball } from '../release/testing/synthetic-release';
-import { cpioExtract, cpioList, extractIso, gzipMemberCount, makeTestKit, runCli, sha256, tarList } from './testing/media-oracles';
+import { cpioExtract, cpioList, extractIso, gzipMemberCount, runCli, sha256, tarList, useMediaLab } from './testing/media-oracles';
 
 // `emt-media build` for a Bootkit-like release (dracut + /rootfs.tar.gz): custom.img must carry a
 // pre-pivot hook in the image's own hooks directory and the overlay as a tar whose paths are
@@ -14,33 +13,31 @@ import { cpioExtract, cpioList, extractIso, gzipMemberCount, makeTestKit, runCli
 // copy of the root.
 
 const UNITS = 'etc/systemd/system';
-let root: string;
+const lab = useMediaLab('emt-media-bootkit-');
 let out: string;
 let rootfs: Buffer;
 let manifest: BuildManifest;
 let custom: Buffer;
 
 async function buildFor(hooksDir: string, name: string): Promise<string> {
-  const kit = join(root, 'kit');
+  const kit = join(lab.root, 'kit');
   const release = await writeReleaseTarball(
-    join(root, `${name}.tar.gz`),
+    join(lab.root, `${name}.tar.gz`),
     { [KERNEL_NAME]: dummyKernel(), [INITRAMFS_NAME]: await bootkitInitramfs({ hooksDir, rootfs }) },
-    join(root, `${name}-src`),
+    join(lab.root, `${name}-src`),
   );
-  const iso = join(root, `${name}.iso`);
-  const r = await runCli(['build', '--release', release, '--out', iso, '--overlay', join(root, 'overlay'), '--kit', kit], root);
+  const iso = join(lab.root, `${name}.iso`);
+  const r = await runCli(['build', '--release', release, '--out', iso, '--overlay', join(lab.root, 'overlay'), '--kit', kit], lab.root);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  const dir = join(root, `${name}-iso`);
+  const dir = join(lab.root, `${name}-iso`);
   extractIso(iso, dir);
   return dir;
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'emt-media-bootkit-'));
-  await makeTestKit(root);
   rootfs = await rootfsTarGz();
-  const ov = join(root, 'overlay');
+  const ov = join(lab.root, 'overlay');
   await mkdir(join(ov, 'etc', 'emt-test'), { recursive: true });
   await writeFile(join(ov, 'etc', 'emt-test', 'site.conf'), 'site=lab-7\n');
   await chmod(join(ov, 'etc', 'emt-test', 'site.conf'), 0o600);
@@ -62,10 +59,6 @@ beforeAll(async () => {
   custom = await readFile(join(out, 'boot', 'custom.img'));
 });
 
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
 describe('custom.img for a Bootkit', () => {
   it('holds only the pre-pivot hook in the image\'s hooks dir and the overlay archive, owned by root', () => {
     expect(gzipMemberCount(custom)).toBe(1);
@@ -79,7 +72,7 @@ describe('custom.img for a Bootkit', () => {
   });
 
   it('has a hook that is valid sh, unpacks the archive into $NEWROOT and names the archive\'s hash', async () => {
-    const dir = join(root, 'custom');
+    const dir = join(lab.root, 'custom');
     await mkdir(dir);
     cpioExtract(custom, dir);
     const hookPath = join(dir, 'usr/lib/dracut/hooks/pre-pivot/90-emt-media-overlay.sh');
@@ -121,11 +114,11 @@ describe('custom.img for a Bootkit', () => {
       for (let i = 1; i < parts.length; i++) expect(links.has(parts.slice(0, i).join('/')), `${path} goes through a link`).toBe(false);
     }
     // What the hook does, done by GNU tar on a real copy of the root.
-    const newroot = join(root, 'newroot');
+    const newroot = join(lab.root, 'newroot');
     await mkdir(newroot);
     execFileSync('tar', ['-xzpf', '-', '-C', newroot], { input: rootfs });
-    await writeFile(join(root, 'overlay.tar'), tar);
-    execFileSync('tar', ['-xpf', join(root, 'overlay.tar'), '-C', newroot]);
+    await writeFile(join(lab.root, 'overlay.tar'), tar);
+    execFileSync('tar', ['-xpf', join(lab.root, 'overlay.tar'), '-C', newroot]);
     for (const [link, target] of [['lib', 'usr/lib'], ['bin', 'usr/bin']]) {
       expect((await lstat(join(newroot, link!))).isSymbolicLink()).toBe(true);
       expect(await readlink(join(newroot, link!))).toBe(target);
@@ -153,7 +146,7 @@ describe('custom.img for a Bootkit', () => {
 });
 
 async function overlayTar(): Promise<Buffer> {
-  const dir = await mkdtemp(join(root, 'tar-'));
+  const dir = await mkdtemp(join(lab.root, 'tar-'));
   cpioExtract(custom, dir);
   return readFile(join(dir, 'emt-media', 'overlay.tar'));
 }

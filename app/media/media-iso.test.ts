@@ -1,18 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, open, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BuildManifestSchema, type BuildManifest } from '../contract/build';
 import { dummyKernel, INITRAMFS_NAME, KERNEL_NAME, plainInitramfs, writeReleaseTarball } from '../release/testing/synthetic-release';
-import { cpioList, extractIso, gzipMemberCount, isoBootReport, makeTestKit, runCli, sha256, sha256File } from './testing/media-oracles';
+import { cpioList, extractIso, gzipMemberCount, isoBootReport, runCli, sha256, sha256File, useMediaLab } from './testing/media-oracles';
 
 // `emt-media build` of a small plain release with an overlay folder, read back only by other tools:
 // xorriso for the boot records and the system area, osirrox for the files, GNU cpio for custom.img,
 // fsck.fat and mtools for the ESP, fdisk for the partition table.
 
-let root: string;
-let kit: string;
+const lab = useMediaLab('emt-media-iso-');
 let iso: string;
 let out: string;
 let kernel: Buffer;
@@ -20,14 +18,12 @@ let initramfs: Buffer;
 let manifest: BuildManifest;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'emt-media-iso-'));
-  kit = await makeTestKit(root);
   kernel = dummyKernel(300_000);
   initramfs = await plainInitramfs();
-  const release = await writeReleaseTarball(join(root, 'emb_uos_x86_64_20260526.tar.gz'), { [KERNEL_NAME]: kernel, [INITRAMFS_NAME]: initramfs }, join(root, 'src'));
+  const release = await writeReleaseTarball(join(lab.root, 'emb_uos_x86_64_20260526.tar.gz'), { [KERNEL_NAME]: kernel, [INITRAMFS_NAME]: initramfs }, join(lab.root, 'src'));
   // The overlay folder: a new folder with unusual modes, a script, a file below the base's
   // lib -> usr/lib and sbin -> bin links, and a symlink.
-  const ov = join(root, 'overlay');
+  const ov = join(lab.root, 'overlay');
   await mkdir(join(ov, 'opt', 'emt-test'), { recursive: true });
   await chmod(join(ov, 'opt', 'emt-test'), 0o750);
   await writeFile(join(ov, 'opt', 'emt-test', 'site.conf'), 'site=lab-7\n');
@@ -44,17 +40,13 @@ beforeAll(async () => {
   await mkdir(join(ov, 'etc'));
   await symlink('/opt/emt-test/site.conf', join(ov, 'etc', 'emt-site.conf'));
 
-  iso = join(root, 'out.iso');
-  const r = await runCli(['build', '--release', release, '--out', iso, '--overlay', ov, '--kit', kit, '--json'], root);
+  iso = join(lab.root, 'out.iso');
+  const r = await runCli(['build', '--release', release, '--out', iso, '--overlay', ov, '--kit', lab.kit, '--json'], lab.root);
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
-  out = join(root, 'extracted');
+  out = join(lab.root, 'extracted');
   extractIso(iso, out);
   manifest = BuildManifestSchema.parse(JSON.parse(await readFile(join(out, 'emt-media.json'), 'utf8')));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 describe('the ISO of a plain release, read by xorriso and fdisk', () => {
@@ -87,7 +79,7 @@ describe('the ISO of a plain release, read by xorriso and fdisk', () => {
     const esp = join(out, 'boot', 'efi.img');
     execFileSync('fsck.fat', ['-n', esp]);
     const grub = execFileSync('mtype', ['-i', esp, '::/EFI/BOOT/BOOTX64.EFI'], { maxBuffer: 16 << 20 });
-    expect(sha256(grub)).toBe(await sha256File(join(kit, 'efi', 'gcdx64.efi')));
+    expect(sha256(grub)).toBe(await sha256File(join(lab.kit, 'efi', 'gcdx64.efi')));
   });
 });
 

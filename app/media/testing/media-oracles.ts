@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { main } from '../../cli';
 import { recordingIo } from '../../release/testing/cli-io';
 import { makeKit } from '../../../scripts/kit/kit-maker';
@@ -17,6 +19,22 @@ export async function makeTestKit(dir: string): Promise<string> {
   const kit = join(dir, 'kit');
   await makeKit(kit, { cacheDir: join(dir, 'debs') });
   return kit;
+}
+
+/**
+ * A test file's folder with a kit in it: made before all its tests (before the file's own
+ * `beforeAll`, when called first), removed after them. Read `root` and `kit` inside hooks and tests.
+ */
+export function useMediaLab(prefix: string): { root: string; kit: string } {
+  const lab = { root: '', kit: '' };
+  beforeAll(async () => {
+    lab.root = await mkdtemp(join(tmpdir(), prefix));
+    lab.kit = await makeTestKit(lab.root);
+  });
+  afterAll(async () => {
+    if (lab.root) await rm(lab.root, { recursive: true, force: true });
+  });
+  return lab;
 }
 
 export async function runCli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
